@@ -1,0 +1,173 @@
+"""The social media policy training application."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+
+from flask import Flask, g, jsonify, request
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+
+from lms import config as settings
+from lms.config import PROJECT_ROOT
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app; `config` overrides the environment (tests use it)."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(settings.from_environment(app.instance_path))
+    if config:
+        app.config.update(config)
+    settings.check_production(app.config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        os.makedirs(app.instance_path, exist_ok=True)  # where the embedded database lives
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_security_headers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from lms.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from lms.models import Person
+
+        if not user_id.isdigit():
+            return None
+        return db.session.get(Person, int(user_id))
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """SQLite enforces foreign keys only when asked, per connection."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from lms.auth import bp as auth_bp
+    from lms.training import bp as training_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(training_bp)
+
+    @app.get("/healthz")
+    def healthz():
+        from lms.extensions import db
+
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception:  # any database failure means unhealthy
+            app.logger.exception("health check: database unreachable")
+            return jsonify(status="error", database="unreachable"), 503
+        return jsonify(status="ok", database="ok")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from flask import render_template
+    from flask_wtf.csrf import CSRFError
+
+    from lms.extensions import db
+
+    def page(code: int, title: str, message: str):
+        if request.path.startswith("/api/") or request.path == "/healthz":
+            return jsonify(error=title, message=message), code
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return page(400, "Bad request", getattr(error, "description", "The request could not be understood."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return page(400, "Form expired", "The form was out of date or incomplete. Go back, reload the page and try again.")
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return page(403, "Not allowed", "You do not have permission to see this page.")
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return page(404, "Not found", "There is nothing at this address.")
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        return page(405, "Not allowed", "This address does not accept that kind of request.")
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return page(413, "Too large", "What you sent is larger than this site accepts.")
+
+    @app.errorhandler(429)
+    def too_many(error):
+        return page(429, "Too many attempts", "Too many attempts. Wait a minute and try again.")
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return page(500, "Something went wrong", "Nothing you sent was half saved. Please try again.")
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.before_request
+    def make_nonce() -> None:
+        g.csp_nonce = secrets.token_urlsafe(16)
+
+    @app.after_request
+    def headers(response):
+        nonce = getattr(g, "csp_nonce", "")
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; "
+            f"script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        if app.config["LMS_ENV"] == "production":
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        from flask_login import current_user
+
+        if current_user and current_user.is_authenticated and not request.path.startswith("/static/"):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def register_commands(app: Flask) -> None:
+    from lms.cli import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from lms.access import can
+    from lms.training.cards import account_label, platform_label, split_post
+
+    app.jinja_env.globals.update(can=can, platform_label=platform_label, account_label=account_label, csp_nonce=lambda: getattr(g, "csp_nonce", ""))
+    app.jinja_env.filters["post_parts"] = split_post

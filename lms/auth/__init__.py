@@ -1,0 +1,5 @@
+"""Signing in and out."""
+
+from lms.auth.views import bp
+
+__all__ = ["bp"]

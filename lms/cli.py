@@ -1,0 +1,78 @@
+"""Flask commands: `flask --app wsgi scenarios check|load`, `flask --app wsgi demo seed`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from lms.config import PROJECT_ROOT
+from lms.content.schema import read_library
+from lms.content.store import ContentError, load_library
+from lms.extensions import db
+
+
+def _library(paths: tuple[str, ...]):
+    return read_library([Path(p) for p in paths], Path(current_app.config["SCENARIOS_DIR"]), PROJECT_ROOT)
+
+
+def _report_problems(library) -> None:
+    for problem in library.problems:
+        click.echo(str(problem), err=True)
+    click.echo(f"{len(library.problems)} problem(s) found; nothing was loaded.", err=True)
+
+
+scenarios = click.Group("scenarios", help="Check and load training content from scenarios/*.yaml.")
+demo = click.Group("demo", help="Demo data for trying the app on a laptop.")
+
+
+@scenarios.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
+def scenarios_check(paths: tuple[str, ...]) -> None:
+    """Validate content files (all of scenarios/ when no PATH is given)."""
+    library = _library(paths)
+    if library.problems:
+        for problem in library.problems:
+            click.echo(str(problem))
+        raise SystemExit(1)
+    click.echo(f"OK: policy {library.policy.version} ({len(library.policy.clauses)} clauses), "
+               f"{len(library.modules)} module(s), {library.scenario_count} scenarios.")
+
+
+@scenarios.command("load")
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
+def scenarios_load(paths: tuple[str, ...]) -> None:
+    """Load content into the database; unchanged content is left as it is."""
+    library = _library(paths)
+    if library.problems:
+        _report_problems(library)
+        raise SystemExit(1)
+    try:
+        report = load_library(db.session, library)
+        db.session.commit()
+    except ContentError as exc:
+        db.session.rollback()
+        click.echo(f"error: {exc}; nothing was loaded.", err=True)
+        raise SystemExit(1)
+    for line in report.lines():
+        click.echo(line)
+
+
+@demo.command("seed")
+@click.option("--if-empty", is_flag=True, help="Do nothing when people already exist.")
+def demo_seed(if_empty: bool) -> None:
+    """Create the demo trust (3 schools, central team, ~60 people) and print the logins."""
+    from lms.demo import DEMO_PASSWORD, demo_logins, seed_demo_trust
+
+    created = seed_demo_trust(db.session, only_if_empty=if_empty)
+    db.session.commit()
+    click.echo("Demo trust created." if created else "Demo trust already present; nothing changed.")
+    click.echo(f"\nSign in at http://127.0.0.1:5000/login with password: {DEMO_PASSWORD}")
+    for role, email in demo_logins(db.session):
+        click.echo(f"  {role:<38} {email}")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(scenarios)
+    app.cli.add_command(demo)

@@ -1,0 +1,60 @@
+"""Settings from the environment, with embedded defaults that run on a laptop."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSECURE_DEV_KEY = "dev-only-insecure-key"
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(instance_path: str) -> dict:
+    """Read every setting the app understands; nothing else reads os.environ."""
+    env = os.environ.get("LMS_ENV", "development")
+    default_db = f"sqlite:///{Path(instance_path) / 'lms.sqlite3'}"
+    return {
+        "LMS_ENV": env,
+        "SECRET_KEY": os.environ.get("SECRET_KEY", INSECURE_DEV_KEY),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(
+            os.environ.get("DATABASE_URL", default_db)
+        ),
+        "SCENARIOS_DIR": os.environ.get("SCENARIOS_DIR", str(PROJECT_ROOT / "scenarios")),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", env == "production"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", env == "production"),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+        "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead; long modules must not expire mid-way
+        "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+    }
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the postgres:// spellings hosting platforms hand out; use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def check_production(config: dict) -> None:
+    """Refuse to run in production with a guessable secret key."""
+    if config.get("LMS_ENV") != "production":
+        return
+    key = config.get("SECRET_KEY") or ""
+    if key == INSECURE_DEV_KEY or len(key) < 32:
+        raise RuntimeError(
+            "LMS_ENV=production needs SECRET_KEY set to a random value of at least 32 "
+            "characters (for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+        )

@@ -1,0 +1,1 @@
+"""Training content: the YAML contract (schema) and loading it into the database (store)."""

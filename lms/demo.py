@@ -1,0 +1,131 @@
+"""The demo trust: three schools and the central team, about 60 people of every staff type."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lms.auth.passwords import hash_password
+from lms.models import Person, PersonRole, Role, StaffType, Unit, UnitKind
+
+DEMO_PASSWORD = "learn-the-policy-2026"
+
+E, C, V, A = StaffType.employee, StaffType.consultant, StaffType.volunteer, StaffType.agency_worker
+
+# (job title, key, staff type, line manager key, roles)
+SCHOOL_STAFF: list[tuple[str, str, StaffType, str | None, tuple[Role, ...]]] = [
+    ("Headteacher", "head", E, "ceo", (Role.headteacher,)),
+    ("Deputy headteacher", "deputy", E, "head", ()),
+    ("School business manager", "sbm", E, "head", ()),
+    ("Class teacher", "teacher1", E, "deputy", ()),
+    ("Class teacher", "teacher2", E, "deputy", ()),
+    ("Class teacher", "teacher3", E, "deputy", ()),
+    ("Class teacher", "teacher4", E, "deputy", ()),
+    ("Class teacher", "teacher5", E, "deputy", ()),
+    ("Teaching assistant", "ta1", E, "deputy", ()),
+    ("Teaching assistant", "ta2", E, "deputy", ()),
+    ("School administrator", "admin_officer", E, "sbm", ()),
+    ("Site manager", "site", E, "sbm", ()),
+    ("Reading volunteer", "volunteer", V, "deputy", ()),
+    ("Supply teacher (agency)", "agency", A, "deputy", ()),
+    ("Educational psychologist (consultant)", "consultant", C, "sbm", ()),
+]
+
+CENTRAL_STAFF = [
+    ("Chief Executive Officer", "ceo", E, None, (Role.ceo,)),
+    ("Director of operations", "director", E, "ceo", ()),
+    ("Trust training lead", "lead", E, "ceo", (Role.trust_lead,)),
+    ("Data and systems manager", "sysadmin", E, "director", (Role.admin,)),
+    ("HR officer", "hr", E, "director", ()),
+    ("Finance officer", "finance", E, "director", ()),
+    ("Communications officer", "comms", E, "director", ()),
+    ("Safeguarding adviser (consultant)", "safeguarding", C, "lead", ()),
+    ("Governance volunteer", "governance", V, "director", ()),
+    ("IT technician (agency)", "it", A, "director", ()),
+]
+
+SCHOOLS = [
+    ("Oakfield Primary School", "oakfield"),
+    ("Riverside Academy", "riverside"),
+    ("Hillcrest High School", "hillcrest"),
+]
+CENTRAL = ("Central Team", "central")
+
+FIRST = ["Alex", "Priya", "Sam", "Joanna", "Tom", "Amira", "Ben", "Chloe", "Dev", "Ella", "Femi",
+         "Grace", "Harry", "Isla", "Jack", "Kiran", "Leah", "Marcus", "Nadia", "Owen", "Poppy",
+         "Quinn", "Rosa", "Saul", "Tara", "Umar", "Vera", "Will", "Yasmin", "Zac"]
+LAST = ["Morgan", "Shah", "Okafor", "Price", "Walsh", "Haddad", "Carter", "Nguyen", "Patel", "Byrne",
+        "Adeyemi", "Hughes", "Lewis", "Fraser", "Kowalski", "Rahman", "Doyle", "Evans", "Ali", "Reid"]
+
+
+def _people_plan() -> list[dict]:
+    """Every demo person as plain data; names are deterministic so logins never change."""
+    plan = []
+    n = 0
+    for unit_name, domain in [*SCHOOLS, CENTRAL]:
+        staff = CENTRAL_STAFF if domain == "central" else SCHOOL_STAFF
+        for job, key, staff_type, manager, roles in staff:
+            first, last = FIRST[n % len(FIRST)], LAST[(n * 7) % len(LAST)]
+            n += 1
+            plan.append(dict(
+                unit=unit_name, key=f"{domain}:{key}", manager=(
+                    None if manager is None else
+                    f"central:{manager}" if manager == "ceo" else f"{domain}:{manager}"
+                ),
+                first=first, last=last, job=job, staff_type=staff_type, roles=roles,
+                email=f"{first}.{last}@{domain}.example.org".lower(),
+            ))
+    return plan
+
+
+def seed_demo_trust(session: Session, only_if_empty: bool = False) -> bool:
+    """Create the demo units and people. False (and no change) when they already exist."""
+    if session.scalar(select(func.count()).select_from(Person)):
+        if only_if_empty:
+            return False
+        existing = set(session.scalars(select(Person.email)))
+        if any(p["email"] in existing for p in _people_plan()):
+            return False
+    units = {}
+    for name, domain in [*SCHOOLS, CENTRAL]:
+        unit = session.scalar(select(Unit).where(Unit.name == name)) or Unit(
+            name=name, kind=UnitKind.central if domain == "central" else UnitKind.school
+        )
+        session.add(unit)
+        units[name] = unit
+    password_hash = hash_password(DEMO_PASSWORD)  # one hash: demo accounts share a password
+    people: dict[str, Person] = {}
+    for spec in _people_plan():
+        person = Person(
+            email=spec["email"], first_name=spec["first"], last_name=spec["last"],
+            staff_type=spec["staff_type"], job_title=spec["job"], unit=units[spec["unit"]],
+            start_date=date(2024, 9, 1), active=True, password_hash=password_hash,
+        )
+        person.roles = [PersonRole(role=r) for r in spec["roles"]]
+        people[spec["key"]] = person
+        session.add(person)
+    for spec in _people_plan():
+        if spec["manager"]:
+            people[spec["key"]].line_manager = people[spec["manager"]]
+    session.flush()
+    return True
+
+
+def demo_logins(session: Session) -> list[tuple[str, str]]:
+    """A representative login for each kind of person, for the README and the run command."""
+    wanted = [
+        ("Teacher, Oakfield (staff)", "oakfield:teacher1"),
+        ("Volunteer, Oakfield", "oakfield:volunteer"),
+        ("Agency supply teacher, Oakfield", "oakfield:agency"),
+        ("Consultant, Oakfield", "oakfield:consultant"),
+        ("Line manager (deputy head), Oakfield", "oakfield:deputy"),
+        ("Headteacher, Oakfield", "oakfield:head"),
+        ("Headteacher, Riverside", "riverside:head"),
+        ("CEO, Central Team", "central:ceo"),
+        ("Trust training lead", "central:lead"),
+        ("Admin (data and systems)", "central:sysadmin"),
+    ]
+    by_key = {p["key"]: p["email"] for p in _people_plan()}
+    return [(label, by_key[key]) for label, key in wanted]

@@ -1,0 +1,32 @@
+"""All models, importable from one place (Alembic and the app need them registered)."""
+
+from lms.models.content import Clause, Module, ModuleVersion, PolicyVersion, Scenario
+from lms.models.people import Person, PersonRole, Role, StaffType, Unit, UnitKind
+from lms.models.training import (
+    Answer,
+    Attempt,
+    AttemptItem,
+    AttemptState,
+    ModuleProgress,
+    Outcome,
+)
+
+__all__ = [
+    "Answer",
+    "Attempt",
+    "AttemptItem",
+    "AttemptState",
+    "Clause",
+    "Module",
+    "ModuleProgress",
+    "ModuleVersion",
+    "Outcome",
+    "Person",
+    "PersonRole",
+    "PolicyVersion",
+    "Role",
+    "Scenario",
+    "StaffType",
+    "Unit",
+    "UnitKind",
+]

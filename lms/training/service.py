@@ -1,0 +1,258 @@
+"""Taking a module: start or resume an attempt, record answers once, finish and score once.
+
+Functions take a session and plain arguments and never commit; the view commits once.
+Idempotency lives in the database: one open attempt per person and module (partial unique
+index), one answer per attempt and scenario (unique constraint), and finishing is a
+conditional UPDATE that only one caller can win.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lms.clock import utcnow
+from lms.models import (
+    Answer,
+    Attempt,
+    AttemptItem,
+    AttemptState,
+    Clause,
+    Module,
+    ModuleProgress,
+    ModuleVersion,
+    Person,
+    Scenario,
+)
+from lms.training.grading import POINTS, grade, has_passed, score_percent
+
+
+class TrainingError(Exception):
+    """A request that cannot be carried out as asked; the message is for the person."""
+
+
+@dataclass(frozen=True)
+class ModuleCard:
+    module: Module
+    version: ModuleVersion
+    progress: ModuleProgress | None
+    answered: int  # answers in the open attempt, if any
+
+    @property
+    def status(self) -> str:
+        p = self.progress
+        if p is not None and p.open_attempt_id:
+            return "in_progress"
+        if p is not None and p.passed_at:
+            return "passed"
+        if p is not None and p.last_passed is False:
+            return "failed"
+        return "not_started"
+
+
+def current_versions(session: Session) -> list[ModuleVersion]:
+    return list(session.scalars(
+        select(ModuleVersion).where(ModuleVersion.is_current).order_by(ModuleVersion.id)
+    ))
+
+
+def module_cards(session: Session, person: Person) -> list[ModuleCard]:
+    """Every current module with the person's standing, in three queries whatever the count."""
+    versions = current_versions(session)
+    progress = {
+        p.module_id: p
+        for p in session.scalars(select(ModuleProgress).where(ModuleProgress.person_id == person.id))
+    }
+    open_ids = [p.open_attempt_id for p in progress.values() if p.open_attempt_id]
+    answered = dict(session.execute(
+        select(Answer.attempt_id, func.count()).where(Answer.attempt_id.in_(open_ids)).group_by(Answer.attempt_id)
+    ).all()) if open_ids else {}
+    return [
+        ModuleCard(v.module, v, progress.get(v.module_id),
+                   answered.get(progress[v.module_id].open_attempt_id, 0) if v.module_id in progress else 0)
+        for v in versions
+    ]
+
+
+def current_version(session: Session, slug: str) -> ModuleVersion | None:
+    return session.scalar(
+        select(ModuleVersion).join(Module).where(Module.slug == slug, ModuleVersion.is_current)
+    )
+
+
+def open_attempt(session: Session, person: Person, module_id: int) -> Attempt | None:
+    return session.scalar(select(Attempt).where(
+        Attempt.person_id == person.id, Attempt.module_id == module_id,
+        Attempt.state == AttemptState.in_progress,
+    ))
+
+
+def attempts_for(session: Session, person: Person, module_id: int | None = None) -> list[Attempt]:
+    query = select(Attempt).where(Attempt.person_id == person.id).order_by(Attempt.started_at.desc(), Attempt.id.desc())
+    if module_id is not None:
+        query = query.where(Attempt.module_id == module_id)
+    return list(session.scalars(query))
+
+
+def start_or_resume(session: Session, person: Person, version: ModuleVersion, rng: random.Random | None = None) -> Attempt:
+    """The person's open attempt at this module, or a new one with freshly drawn scenarios."""
+    existing = open_attempt(session, person, version.module_id)
+    if existing is not None:
+        return existing
+    attempt = Attempt(
+        person_id=person.id, module_id=version.module_id, module_version_id=version.id,
+        policy_version_id=version.policy_version_id, state=AttemptState.in_progress,
+    )
+    chosen = draw_scenarios(version, rng or random.Random())
+    attempt.items = [AttemptItem(position=i, scenario_id=s.id) for i, s in enumerate(chosen, start=1)]
+    try:
+        with session.begin_nested():
+            session.add(attempt)
+    except IntegrityError:
+        # Another request (a second tab, a double click) opened it first: use theirs.
+        existing = open_attempt(session, person, version.module_id)
+        if existing is None:
+            raise
+        return existing
+    progress = _progress(session, person.id, version.module_id)
+    progress.open_attempt_id = attempt.id
+    progress.attempts_count += 1
+    return attempt
+
+
+def draw_scenarios(version: ModuleVersion, rng: random.Random) -> list[Scenario]:
+    pool = list(version.scenarios)
+    return rng.sample(pool, k=min(version.draw, len(pool)))
+
+
+def next_position(session: Session, attempt: Attempt) -> int | None:
+    """The first position without an answer, or None when every scenario is answered."""
+    answered = select(Answer.scenario_id).where(Answer.attempt_id == attempt.id)
+    return session.scalar(
+        select(func.min(AttemptItem.position)).where(
+            AttemptItem.attempt_id == attempt.id, AttemptItem.scenario_id.not_in(answered)
+        )
+    )
+
+
+def item_at(session: Session, attempt: Attempt, position: int) -> AttemptItem | None:
+    return session.scalar(select(AttemptItem).where(
+        AttemptItem.attempt_id == attempt.id, AttemptItem.position == position
+    ))
+
+
+def answer_for(session: Session, attempt: Attempt, scenario_id: int) -> Answer | None:
+    return session.scalar(select(Answer).where(Answer.attempt_id == attempt.id, Answer.scenario_id == scenario_id))
+
+
+def pickable_clauses(session: Session, policy_version_id: int) -> list[Clause]:
+    return list(session.scalars(select(Clause).where(
+        Clause.policy_version_id == policy_version_id, Clause.pickable
+    ).order_by(Clause.position)))
+
+
+def clauses_by_number(session: Session, policy_version_id: int) -> dict[str, Clause]:
+    return {c.number: c for c in session.scalars(
+        select(Clause).where(Clause.policy_version_id == policy_version_id).order_by(Clause.position)
+    )}
+
+
+@dataclass(frozen=True)
+class Recorded:
+    answer: Answer
+    created: bool  # False: this scenario was already answered; the first answer stands
+
+
+def record_answer(session: Session, attempt: Attempt, position: int, verdict: str,
+                  clause: str | None, sure: bool | None = None) -> Recorded:
+    """Record the answer to the scenario at `position`, exactly once."""
+    item = item_at(session, attempt, position)
+    if item is None:
+        raise TrainingError(f"This attempt has no scenario {position}.")
+    existing = answer_for(session, attempt, item.scenario_id)
+    if existing is not None:
+        return Recorded(existing, False)
+    if attempt.state != AttemptState.in_progress:
+        raise TrainingError("This attempt is finished; start a new attempt to answer again.")
+    upcoming = next_position(session, attempt)
+    if upcoming is not None and position > upcoming:
+        raise TrainingError(f"Answer scenario {upcoming} first; scenarios are answered in order.")
+    if verdict not in ("breach", "compliant"):
+        raise TrainingError("Choose Compliant or Breach.")
+    if verdict == "breach":
+        valid = {c.number for c in pickable_clauses(session, attempt.policy_version_id)}
+        if not clause:
+            raise TrainingError("You answered Breach: choose the clause that is most clearly breached.")
+        if clause not in valid:
+            raise TrainingError(f"'{clause}' is not a clause you can choose.")
+    else:
+        clause = None
+    scenario = item.scenario
+    outcome = grade(verdict, clause, scenario.verdict, scenario.clauses)
+    answer = Answer(attempt_id=attempt.id, scenario_id=scenario.id, verdict=verdict, clause=clause,
+                    outcome=outcome, points=POINTS[outcome], sure=sure, answered_at=utcnow())
+    try:
+        with session.begin_nested():
+            session.add(answer)
+    except IntegrityError:
+        existing = answer_for(session, attempt, item.scenario_id)
+        if existing is None:
+            raise
+        return Recorded(existing, False)
+    return Recorded(answer, True)
+
+
+def finish_attempt(session: Session, attempt: Attempt) -> bool:
+    """Score a fully answered attempt. True if this call finished it; False if already finished."""
+    if attempt.state == AttemptState.submitted:
+        return False
+    if next_position(session, attempt) is not None:
+        raise TrainingError("Answer every scenario before finishing.")
+    drawn = len(attempt.items)
+    points = session.scalar(select(func.coalesce(func.sum(Answer.points), 0)).where(Answer.attempt_id == attempt.id))
+    points = Decimal(points)
+    passed = has_passed(points, drawn, attempt.module_version.pass_mark)
+    now = utcnow()
+    won = session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.state == AttemptState.in_progress)
+        .values(state=AttemptState.submitted, submitted_at=now, points=points,
+                score=score_percent(points, drawn), passed=passed)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    session.refresh(attempt)
+    if not won:
+        return False
+    progress = _progress(session, attempt.person_id, attempt.module_id)
+    progress.open_attempt_id = None
+    progress.last_attempt_id = attempt.id
+    progress.last_score = attempt.score
+    progress.last_passed = passed
+    progress.last_submitted_at = now
+    if passed:
+        progress.passed_at = now
+        progress.pass_score = attempt.score
+        progress.pass_attempt_id = attempt.id
+    return True
+
+
+def _progress(session: Session, person_id: int, module_id: int) -> ModuleProgress:
+    progress = session.scalar(select(ModuleProgress).where(
+        ModuleProgress.person_id == person_id, ModuleProgress.module_id == module_id
+    ).with_for_update())
+    if progress is not None:
+        return progress
+    progress = ModuleProgress(person_id=person_id, module_id=module_id, attempts_count=0)
+    try:
+        with session.begin_nested():
+            session.add(progress)
+    except IntegrityError:
+        progress = session.scalar(select(ModuleProgress).where(
+            ModuleProgress.person_id == person_id, ModuleProgress.module_id == module_id
+        ).with_for_update())
+    return progress

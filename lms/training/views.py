@@ -1,0 +1,141 @@
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from lms.access import allowed, require
+from lms.extensions import db
+from lms.models import Attempt, AttemptState
+from lms.training import service
+from lms.training.forms import AnswerForm, EmptyForm
+from lms.training.service import TrainingError
+
+bp = Blueprint("training", __name__)
+
+
+def get_attempt(attempt_id: int) -> Attempt:
+    """The signed-in person's own attempt: 404 if there is none, 403 if it is someone else's."""
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None:
+        abort(404)
+    require("attempt.own", attempt)
+    return attempt
+
+
+@bp.get("/")
+@allowed("training.take")
+def index():
+    cards = service.module_cards(db.session, current_user)
+    return render_template("training/index.html", cards=cards, form=EmptyForm())
+
+
+@bp.get("/training/history")
+@allowed("training.take")
+def history():
+    attempts = service.attempts_for(db.session, current_user)
+    return render_template("training/history.html", attempts=attempts)
+
+
+@bp.get("/training/<slug>")
+@allowed("training.take")
+def module(slug: str):
+    version = service.current_version(db.session, slug) or abort(404)
+    attempts = service.attempts_for(db.session, current_user, version.module_id)
+    return render_template("training/module.html", version=version, attempts=attempts, form=EmptyForm())
+
+
+@bp.post("/training/<slug>/start")
+@allowed("training.take")
+def start(slug: str):
+    version = service.current_version(db.session, slug) or abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    attempt = service.start_or_resume(db.session, current_user, version)
+    db.session.commit()
+    return redirect(url_for("training.resume", attempt_id=attempt.id))
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@allowed("training.take")
+def resume(attempt_id: int):
+    attempt = get_attempt(attempt_id)
+    if attempt.state != AttemptState.in_progress:
+        return redirect(url_for("training.results", attempt_id=attempt.id))
+    position = service.next_position(db.session, attempt)
+    if position is None:
+        return redirect(url_for("training.finish_page", attempt_id=attempt.id))
+    return redirect(url_for("training.question", attempt_id=attempt.id, position=position))
+
+
+@bp.route("/attempts/<int:attempt_id>/q/<int:position>", methods=["GET", "POST"])
+@allowed("training.take")
+def question(attempt_id: int, position: int):
+    attempt = get_attempt(attempt_id)
+    item = service.item_at(db.session, attempt, position) or abort(404)
+    answer = service.answer_for(db.session, attempt, item.scenario_id)
+    clauses = service.pickable_clauses(db.session, attempt.policy_version_id)
+    form = AnswerForm()
+    form.clause.choices = [(c.number, f"{c.number} {c.title}") for c in clauses]
+    if answer is None and attempt.state == AttemptState.in_progress:
+        upcoming = service.next_position(db.session, attempt)
+        if upcoming is not None and position > upcoming:
+            return redirect(url_for("training.question", attempt_id=attempt.id, position=upcoming))
+        if form.validate_on_submit():
+            try:
+                recorded = service.record_answer(db.session, attempt, position, form.verdict.data, form.clause.data)
+            except TrainingError as exc:
+                db.session.rollback()
+                flash(str(exc), "error")
+                return redirect(url_for("training.question", attempt_id=attempt.id, position=position))
+            db.session.commit()
+            if not recorded.created:
+                flash("You had already answered this scenario; your first answer stands.", "info")
+            return redirect(url_for("training.question", attempt_id=attempt.id, position=position))
+    elif form.is_submitted() and answer is not None:
+        # A resent form or a second tab: the first answer stands, shown with its feedback.
+        flash("You had already answered this scenario; your first answer stands.", "info")
+        return redirect(url_for("training.question", attempt_id=attempt.id, position=position))
+    return render_template(
+        "training/question.html", attempt=attempt, item=item, scenario=item.scenario, answer=answer,
+        form=form, clauses=clauses, total=len(attempt.items),
+        clause_text=service.clauses_by_number(db.session, attempt.policy_version_id) if answer else {},
+        finish_form=EmptyForm(),
+    ), 200 if not form.errors else 422
+
+
+@bp.get("/attempts/<int:attempt_id>/finish")
+@allowed("training.take")
+def finish_page(attempt_id: int):
+    attempt = get_attempt(attempt_id)
+    if attempt.state != AttemptState.in_progress:
+        return redirect(url_for("training.results", attempt_id=attempt.id))
+    if service.next_position(db.session, attempt) is not None:
+        return redirect(url_for("training.resume", attempt_id=attempt.id))
+    return render_template("training/finish.html", attempt=attempt, form=EmptyForm())
+
+
+@bp.post("/attempts/<int:attempt_id>/finish")
+@allowed("training.take")
+def finish(attempt_id: int):
+    attempt = get_attempt(attempt_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        service.finish_attempt(db.session, attempt)
+    except TrainingError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("training.resume", attempt_id=attempt.id))
+    db.session.commit()
+    return redirect(url_for("training.results", attempt_id=attempt.id))
+
+
+@bp.get("/attempts/<int:attempt_id>/results")
+@allowed("training.take")
+def results(attempt_id: int):
+    attempt = get_attempt(attempt_id)
+    if attempt.state == AttemptState.in_progress:
+        return redirect(url_for("training.resume", attempt_id=attempt.id))
+    answers = {a.scenario_id: a for a in attempt.answers}
+    return render_template(
+        "training/results.html", attempt=attempt, answers=answers,
+        clause_text=service.clauses_by_number(db.session, attempt.policy_version_id), form=EmptyForm(),
+    )
