@@ -169,5 +169,8 @@ def register_template_helpers(app: Flask) -> None:
     from lms.access import can
     from lms.training.cards import account_label, platform_label, split_post
 
-    app.jinja_env.globals.update(can=can, platform_label=platform_label, account_label=account_label, csp_nonce=lambda: getattr(g, "csp_nonce", ""))
+    app.jinja_env.globals.update(
+        can=can, platform_label=platform_label, account_label=account_label,
+        csp_nonce=lambda: getattr(g, "csp_nonce", ""),
+    )
     app.jinja_env.filters["post_parts"] = split_post

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from lms.auth.passwords import hash_password
 from lms.models import Person, PersonRole, Role, StaffType, Unit, UnitKind
 
-DEMO_PASSWORD = "learn-the-policy-2026"
+DEMO_PASSWORD = "learn-the-policy-2026"  # noqa: S105 - the documented demo password, not a secret
 
 E, C, V, A = StaffType.employee, StaffType.consultant, StaffType.volunteer, StaffType.agency_worker
 

@@ -10,10 +10,11 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from lms.content.yamlfile import LineDict, parse
 
@@ -360,9 +361,10 @@ def read_module(path: Path, policy: PolicySpec, display: str | None = None) -> t
         report.add(head.key_lines["slug"], "module", "slug",
                    f"'{head['slug']}' differs from the file name '{path.stem}'")
     specs = _read_scenarios(data, scenarios, policy, report)
-    if head_ok and specs and "draw" in head and head["draw"] > len(specs):
+    pool = len(scenarios) if isinstance(scenarios, list) else 0  # counted as written, valid or not
+    if head_ok and pool and "draw" in head and head["draw"] > pool:
         report.add(head.key_lines["draw"], "module", "draw",
-                   f"{head['draw']} is more than the {len(specs)} scenarios in the module")
+                   f"{head['draw']} is more than the {pool} scenarios in the module")
     if report.problems or not head_ok:
         return None, report.problems
     return ModuleSpec(

@@ -52,6 +52,10 @@ def parse(text: str) -> ParseResult:
         mark = exc.problem_mark or exc.context_mark
         result.error_line = mark.line + 1 if mark else 1
         result.error = f"YAML syntax: {exc.problem or exc.context}"
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, by offset
+        result.error_line = text.count("\n", 0, exc.position) + 1
+        result.error = f"YAML syntax: unacceptable character #x{exc.character:04X}" if isinstance(
+            exc.character, int) else f"YAML syntax: {exc.reason}"
     except yaml.YAMLError as exc:
         result.error_line = 1
         result.error = f"YAML syntax: {exc}"

@@ -14,12 +14,12 @@ from lms.extensions import db
 from lms.models.types import UTCDateTime
 
 
-class UnitKind(str, enum.Enum):
+class UnitKind(enum.StrEnum):
     school = "school"
     central = "central"
 
 
-class StaffType(str, enum.Enum):
+class StaffType(enum.StrEnum):
     """Everyone policy 1.3 covers."""
 
     employee = "employee"
@@ -32,7 +32,7 @@ class StaffType(str, enum.Enum):
         return self.value.replace("_", " ")
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     """Roles beyond "staff", which everyone has."""
 
     headteacher = "headteacher"  # of the person's own unit

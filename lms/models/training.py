@@ -22,13 +22,13 @@ from lms.extensions import db
 from lms.models.types import UTCDateTime
 
 
-class AttemptState(str, enum.Enum):
+class AttemptState(enum.StrEnum):
     in_progress = "in_progress"
     submitted = "submitted"
     abandoned = "abandoned"
 
 
-class Outcome(str, enum.Enum):
+class Outcome(enum.StrEnum):
     correct = "correct"
     wrong_clause = "wrong_clause"  # right verdict (breach), clause not among the scenario's
     incorrect = "incorrect"

@@ -1,12 +1,12 @@
 from flask_wtf import FlaskForm
-from wtforms import RadioField
+from wtforms import RadioField, SelectChoice
 from wtforms.validators import InputRequired, Optional
 
 
 class AnswerForm(FlaskForm):
     verdict = RadioField(
         "Is this post compliant with the policy, or a breach?",
-        choices=[("compliant", "Compliant"), ("breach", "Breach")],
+        choices=[SelectChoice("compliant", "Compliant"), SelectChoice("breach", "Breach")],
         validators=[InputRequired("Choose Compliant or Breach.")],
     )
     clause = RadioField("If it is a breach: which clause is most clearly breached?", validators=[Optional()])

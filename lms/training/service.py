@@ -108,7 +108,7 @@ def start_or_resume(session: Session, person: Person, version: ModuleVersion, rn
         person_id=person.id, module_id=version.module_id, module_version_id=version.id,
         policy_version_id=version.policy_version_id, state=AttemptState.in_progress,
     )
-    chosen = draw_scenarios(version, rng or random.Random())
+    chosen = draw_scenarios(version, rng or random.Random())  # noqa: S311 - order, not secrecy
     attempt.items = [AttemptItem(position=i, scenario_id=s.id) for i, s in enumerate(chosen, start=1)]
     try:
         with session.begin_nested():

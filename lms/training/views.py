@@ -1,5 +1,6 @@
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from lms.access import allowed, require
 from lms.extensions import db
@@ -73,7 +74,7 @@ def question(attempt_id: int, position: int):
     answer = service.answer_for(db.session, attempt, item.scenario_id)
     clauses = service.pickable_clauses(db.session, attempt.policy_version_id)
     form = AnswerForm()
-    form.clause.choices = [(c.number, f"{c.number} {c.title}") for c in clauses]
+    form.clause.choices = [SelectChoice(c.number, f"{c.number} {c.title}") for c in clauses]
     if answer is None and attempt.state == AttemptState.in_progress:
         upcoming = service.next_position(db.session, attempt)
         if upcoming is not None and position > upcoming:

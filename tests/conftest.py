@@ -1,0 +1,228 @@
+"""Shared fixtures. Every database test runs on SQLite and, where reachable, on PostgreSQL.
+
+PostgreSQL: LMS_TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test) is used
+only to create and drop a throwaway database per test session. With CI=true an unreachable
+PostgreSQL fails the run instead of being left out. LMS_TEST_BACKENDS=sqlite limits the run.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+import uuid
+from datetime import date
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from lms import create_app
+from lms.auth.passwords import hash_password
+from lms.config import PROJECT_ROOT
+from lms.content.schema import read_library
+from lms.content.store import load_library
+from lms.extensions import db
+from lms.models import Person, PersonRole, Role, StaffType, Unit, UnitKind
+
+PASSWORD = "correct-horse-battery"
+PG_ADMIN_URL = os.environ.get("LMS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+SCENARIOS = PROJECT_ROOT / "scenarios"
+
+
+def _postgres_reachable() -> str | None:
+    """None when reachable, else the reason."""
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
+            return None
+    except Exception as exc:  # any failure to connect means "not reachable"
+        return str(exc).strip().splitlines()[0]
+
+
+def _backends() -> list[str]:
+    wanted = os.environ.get("LMS_TEST_BACKENDS", "sqlite,postgresql").split(",")
+    backends = [b for b in wanted if b == "sqlite"]
+    if "postgresql" in wanted:
+        problem = _postgres_reachable()
+        if problem is None:
+            backends.append("postgresql")
+        elif os.environ.get("CI", "").lower() == "true":
+            raise pytest.UsageError(f"CI=true but PostgreSQL at {PG_ADMIN_URL} is unreachable: {problem}")
+        else:
+            print(f"\nPostgreSQL not reachable ({problem}); running on SQLite only.")
+    return backends
+
+
+BACKENDS = _backends()
+
+
+def pytest_report_header(config):
+    return f"database backends: {', '.join(BACKENDS)}"
+
+
+def _migrate(url: str) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory):
+    """A fresh database built by the migrations, for the whole session on one backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        _migrate(url)
+        yield url
+        return
+    name = f"lms_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://", 1),
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = re.sub(r"/[^/]*$", f"/{name}", PG_ADMIN_URL).replace("postgresql://", "postgresql+psycopg://", 1)
+    try:
+        _migrate(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def backend(database_url) -> str:
+    return "postgresql" if database_url.startswith("postgresql") else "sqlite"
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SCENARIOS_DIR": str(SCENARIOS),
+    })
+    with app.app_context():
+        yield app
+        db.session.rollback()
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = [t.name for t in db.metadata.sorted_tables]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in reversed(tables):
+                conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture(scope="session")
+def library():
+    """The shipped content, read and validated once."""
+    lib = read_library([SCENARIOS / "policy.yaml", SCENARIOS / "core-social-media.yaml"], SCENARIOS, PROJECT_ROOT)
+    assert not lib.problems, "\n".join(map(str, lib.problems))
+    return lib
+
+
+@pytest.fixture
+def content(app, library):
+    report = load_library(db.session, library)
+    db.session.commit()
+    return report
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    return hash_password(PASSWORD)  # Argon2 is slow on purpose: hash once per session
+
+
+class People:
+    """Factory for units and people in a test database."""
+
+    def __init__(self, password_hash: str) -> None:
+        self.password_hash = password_hash
+        self.count = 0
+
+    def unit(self, name: str = "Oakfield Primary", kind: UnitKind = UnitKind.school) -> Unit:
+        unit = db.session.query(Unit).filter_by(name=name).one_or_none()
+        if unit is None:
+            unit = Unit(name=name, kind=kind)
+            db.session.add(unit)
+            db.session.flush()
+        return unit
+
+    def person(self, *, unit: Unit | None = None, staff_type: StaffType = StaffType.employee,
+               roles: tuple[Role, ...] = (), manager: Person | None = None, email: str | None = None,
+               active: bool = True) -> Person:
+        self.count += 1
+        person = Person(
+            email=email or f"person{self.count}@example.org", first_name=f"First{self.count}",
+            last_name=f"Last{self.count}", staff_type=staff_type, unit=unit or self.unit(),
+            line_manager=manager, start_date=date(2024, 9, 1), active=active,
+            password_hash=self.password_hash,
+        )
+        person.roles = [PersonRole(role=r) for r in roles]
+        db.session.add(person)
+        db.session.commit()
+        return person
+
+
+@pytest.fixture
+def people(app, password_hash) -> People:
+    return People(password_hash)
+
+
+_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+class Client:
+    """The test client as a person uses it: CSRF tokens taken from the pages, as a browser does.
+
+    Each request runs in an empty context, so it gets its own app context (and so its own
+    database session and `g`) as in production, not the one the test itself holds open.
+    """
+
+    def __init__(self, flask_client) -> None:
+        self.raw = flask_client
+        self.token: str | None = None
+
+    def _isolated(self, method, url: str, **kwargs):
+        return contextvars.Context().run(method, url, **kwargs)
+
+    def get(self, url: str, **kwargs):
+        response = self._isolated(self.raw.get, url, **kwargs)
+        match = _TOKEN.search(response.get_data(as_text=True))
+        if match:
+            self.token = match.group(1) or match.group(2)
+        return response
+
+    def post(self, url: str, data: dict | None = None, **kwargs):
+        if self.token is None:
+            self.get("/login")
+        payload = {"csrf_token": self.token, **(data or {})}
+        return self._isolated(self.raw.post, url, data=payload, **kwargs)
+
+    def login(self, email: str, password: str = PASSWORD):
+        self.get("/login")
+        response = self.post("/login", {"email": email, "password": password})
+        self.token = None
+        self.get("/")  # a fresh session means a fresh CSRF token
+        return response
+
+
+@pytest.fixture
+def client(app) -> Client:
+    return Client(app.test_client())
+
+
+@pytest.fixture
+def make_client(app):
+    return lambda: Client(app.test_client())
