@@ -44,6 +44,10 @@ CENTRAL_STAFF = [
     ("Safeguarding adviser (consultant)", "safeguarding", C, "lead", ()),
     ("Governance volunteer", "governance", V, "director", ()),
     ("IT technician (agency)", "it", A, "director", ()),
+    ("Estates manager", "estates", E, "director", ()),
+    ("Payroll officer", "payroll", E, "hr", ()),
+    ("Trust SEND lead", "send", E, "lead", ()),
+    ("Apprentice administrator", "apprentice", E, "hr", ()),
 ]
 
 SCHOOLS = [
