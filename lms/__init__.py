@@ -72,10 +72,12 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from lms.auth import bp as auth_bp
+    from lms.library import bp as library_bp
     from lms.training import bp as training_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(training_bp)
+    app.register_blueprint(library_bp, url_prefix="/library")
 
     @app.get("/healthz")
     def healthz():

@@ -15,7 +15,7 @@ from flask import abort
 from flask_login import current_user
 
 from lms.extensions import login_manager
-from lms.models import Attempt, Person
+from lms.models import Attempt, Person, Role
 
 Rule = Callable[[Person, Any], bool]
 _RULES: dict[str, Rule] = {}
@@ -63,3 +63,9 @@ def _take_training(person: Person, _: Any) -> bool:
 @rule("attempt.own")
 def _own_attempt(person: Person, attempt: Attempt) -> bool:
     return attempt.person_id == person.id
+
+
+@rule("library.review")
+def _review_library(person: Person, _: Any) -> bool:
+    """Trust leads (and the CEO) review what staff are taught and the contests raised."""
+    return bool(person.role_set & {Role.trust_lead, Role.ceo})

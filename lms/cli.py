@@ -17,10 +17,10 @@ def _library(paths: tuple[str, ...]):
     return read_library([Path(p) for p in paths], Path(current_app.config["SCENARIOS_DIR"]), PROJECT_ROOT)
 
 
-def _report_problems(library) -> None:
+def _report_problems(library, consequence: str) -> None:
     for problem in library.problems:
         click.echo(str(problem), err=True)
-    click.echo(f"{len(library.problems)} problem(s) found; nothing was loaded.", err=True)
+    click.echo(f"{len(library.problems)} problem(s) found; {consequence}.", err=True)
 
 
 scenarios = click.Group("scenarios", help="Check and load training content from scenarios/*.yaml.")
@@ -40,13 +40,33 @@ def scenarios_check(paths: tuple[str, ...]) -> None:
                f"{len(library.modules)} module(s), {library.scenario_count} scenarios.")
 
 
+@scenarios.command("coverage")
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
+def scenarios_coverage(paths: tuple[str, ...]) -> None:
+    """Print the clause x module matrix; exit 1 when a clause is taught below the bar."""
+    from lms.content.coverage import BAR, coverage, format_table
+
+    library = _library(paths)
+    if library.problems:
+        _report_problems(library, "coverage is counted once every file is valid")
+        raise SystemExit(1)
+    result = coverage(library.policy.clauses, [(m.slug, m.scenarios) for m in library.modules])
+    for line in format_table(result):
+        click.echo(line)
+    if result.gaps:
+        click.echo(f"Below the bar ({BAR} deciding breaches, or {BAR} followed for guidance): "
+                   + ", ".join(r.number for r in result.gaps))
+        raise SystemExit(1)
+    click.echo(f"Every clause meets the bar ({BAR} deciding breaches, or {BAR} followed for guidance).")
+
+
 @scenarios.command("load")
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
 def scenarios_load(paths: tuple[str, ...]) -> None:
     """Load content into the database; unchanged content is left as it is."""
     library = _library(paths)
     if library.problems:
-        _report_problems(library)
+        _report_problems(library, "nothing was loaded")
         raise SystemExit(1)
     try:
         report = load_library(db.session, library)

@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -56,6 +56,7 @@ class ClauseSpec:
     title: str
     text: str
     pickable: bool = True
+    guidance: bool = False  # a "should" clause: following it can be taught as well as breaking it
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,10 @@ class PolicySpec:
 
     @property
     def content_hash(self) -> str:
-        return _hash(asdict(self))
+        """The policy's words only: titles and flags can be corrected without a new version."""
+        data = asdict(self)
+        data["clauses"] = [(c.number, c.text) for c in self.clauses]
+        return _hash(data)
 
     def citable(self, number: str) -> bool:
         """A scenario may cite a pickable clause, or a parent whose sub-clauses are pickable."""
@@ -123,6 +127,21 @@ class ModuleSpec:
 
 def _hash(data: Any) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def clause_group(verdict: str, clauses: Sequence[str], followed: Sequence[str]) -> str:
+    """The clause a scenario teaches: its deciding clause, or the first it shows followed.
+
+    Sub-clauses fold into their parent (2.1(c) -> 2.1). Every attempt draws at least one
+    scenario from each group of its module.
+    """
+    if verdict == "breach" and clauses:
+        number = clauses[0]
+    elif followed:
+        number = followed[0]
+    else:
+        return "none"
+    return number.split("(", 1)[0]
 
 
 # --- field checks -------------------------------------------------------------------------
@@ -219,6 +238,7 @@ CLAUSE_FIELDS: dict[str, tuple[bool, Check]] = {
     "title": (True, _text(120)),
     "text": (True, _text(LONG_TEXT)),
     "pickable": (False, _bool),
+    "guidance": (False, _bool),
 }
 MODULE_FIELDS: dict[str, tuple[bool, Check]] = {
     "slug": (True, _kebab(80)),
@@ -341,7 +361,8 @@ def read_policy(path: Path, display: str | None = None) -> tuple[PolicySpec | No
                 continue
             seen[number] = item.line
             specs.append(ClauseSpec(number, item["section"].strip(), item["title"].strip(),
-                                    " ".join(item["text"].split()), item.get("pickable", True)))
+                                    " ".join(item["text"].split()), item.get("pickable", True),
+                                    item.get("guidance", False)))
     if report.problems:
         return None, report.problems
     return PolicySpec(
@@ -365,6 +386,11 @@ def read_module(path: Path, policy: PolicySpec, display: str | None = None) -> t
     if head_ok and pool and "draw" in head and head["draw"] > pool:
         report.add(head.key_lines["draw"], "module", "draw",
                    f"{head['draw']} is more than the {pool} scenarios in the module")
+    groups = {clause_group(s.verdict, s.clauses, s.followed) for s in specs}
+    if head_ok and specs and len(specs) == pool and head.get("draw", pool) < len(groups):
+        report.add(head.key_lines["draw"], "module", "draw",
+                   f"{head['draw']} is fewer than the {len(groups)} clause groups in the module "
+                   f"({', '.join(sorted(groups))}); every attempt must draw one of each")
     if report.problems or not head_ok:
         return None, report.problems
     return ModuleSpec(

@@ -46,6 +46,7 @@ def _upsert_policy(session: Session, spec: PolicySpec) -> tuple[PolicyVersion, b
                 "a changed policy needs a new version string"
             )
         policy, created = existing, False
+        _update_clause_details(existing, spec)
     else:
         policy = PolicyVersion(
             version=spec.version, title=spec.title, owner=spec.owner, issued=spec.issued,
@@ -53,7 +54,7 @@ def _upsert_policy(session: Session, spec: PolicySpec) -> tuple[PolicyVersion, b
         )
         policy.clauses = [
             Clause(number=c.number, section=c.section, title=c.title, text=c.text,
-                   pickable=c.pickable, position=i)
+                   pickable=c.pickable, guidance=c.guidance, position=i)
             for i, c in enumerate(spec.clauses, start=1)
         ]
         session.add(policy)
@@ -61,6 +62,15 @@ def _upsert_policy(session: Session, spec: PolicySpec) -> tuple[PolicyVersion, b
     session.flush()
     session.execute(update(PolicyVersion).values(is_current=PolicyVersion.id == policy.id))
     return policy, created
+
+
+def _update_clause_details(policy: PolicyVersion, spec: PolicySpec) -> None:
+    """Titles, sections and flags are presentation: correct them in place (the words are hashed)."""
+    by_number = {c.number: c for c in spec.clauses}
+    for clause in policy.clauses:
+        new = by_number[clause.number]
+        clause.section, clause.title = new.section, new.title
+        clause.pickable, clause.guidance = new.pickable, new.guidance
 
 
 def _upsert_module(session: Session, spec: ModuleSpec, policy: PolicyVersion) -> tuple[str, int, bool]:

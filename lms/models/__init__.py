@@ -7,6 +7,7 @@ from lms.models.training import (
     Attempt,
     AttemptItem,
     AttemptState,
+    Contest,
     ModuleProgress,
     Outcome,
 )
@@ -17,6 +18,7 @@ __all__ = [
     "AttemptItem",
     "AttemptState",
     "Clause",
+    "Contest",
     "Module",
     "ModuleProgress",
     "ModuleVersion",

@@ -41,6 +41,7 @@ class Clause(db.Model):
     title: Mapped[str] = mapped_column(String(120))
     text: Mapped[str] = mapped_column(Text)
     pickable: Mapped[bool] = mapped_column(default=True)
+    guidance: Mapped[bool] = mapped_column(default=False, server_default=db.false())
     position: Mapped[int]
 
     policy_version: Mapped[PolicyVersion] = relationship(back_populates="clauses")

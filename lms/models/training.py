@@ -136,3 +136,21 @@ class ModuleProgress(db.Model):
     pass_attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempts.id"))
     attempts_count: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Contest(db.Model):
+    """"I think this answer is wrong": a person's challenge to a scenario's marking."""
+
+    __tablename__ = "contests"
+    __table_args__ = (UniqueConstraint("attempt_id", "scenario_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"))
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    person = relationship("Person")
+    attempt = relationship("Attempt")
+    scenario = relationship("Scenario")

@@ -23,12 +23,15 @@ from lms.models import (
     AttemptItem,
     AttemptState,
     Clause,
+    Contest,
     Module,
     ModuleProgress,
     ModuleVersion,
+    Outcome,
     Person,
     Scenario,
 )
+from lms.training.draw import draw, group_of
 from lms.training.grading import POINTS, grade, has_passed, score_percent
 
 
@@ -108,7 +111,9 @@ def start_or_resume(session: Session, person: Person, version: ModuleVersion, rn
         person_id=person.id, module_id=version.module_id, module_version_id=version.id,
         policy_version_id=version.policy_version_id, state=AttemptState.in_progress,
     )
-    chosen = draw_scenarios(version, rng or random.Random())  # noqa: S311 - order, not secrecy
+    retry_groups, seen = _after_a_failure(session, person, version.module_id)
+    chosen = draw(list(version.scenarios), version.draw, rng or random.Random(),  # noqa: S311 - order, not secrecy
+                  retry_groups=retry_groups, recently_seen=seen)
     attempt.items = [AttemptItem(position=i, scenario_id=s.id) for i, s in enumerate(chosen, start=1)]
     try:
         with session.begin_nested():
@@ -125,9 +130,26 @@ def start_or_resume(session: Session, person: Person, version: ModuleVersion, rn
     return attempt
 
 
-def draw_scenarios(version: ModuleVersion, rng: random.Random) -> list[Scenario]:
-    pool = list(version.scenarios)
-    return rng.sample(pool, k=min(version.draw, len(pool)))
+def _after_a_failure(session: Session, person: Person, module_id: int) -> tuple[set[str], set[int]]:
+    """Clause groups answered wrongly in the last attempt, if it failed, and what it showed."""
+    last = session.scalar(
+        select(Attempt).where(Attempt.person_id == person.id, Attempt.module_id == module_id,
+                              Attempt.state == AttemptState.submitted)
+        .order_by(Attempt.submitted_at.desc(), Attempt.id.desc()).limit(1)
+    )
+    if last is None or last.passed:
+        return set(), set()
+    rows = session.execute(
+        select(Answer.outcome, Scenario.verdict, Scenario.clauses, Scenario.followed, Scenario.key)
+        .join(Scenario, Scenario.id == Answer.scenario_id).where(Answer.attempt_id == last.id)
+    ).all()
+    wrong = {group_of(r) for r in rows if r.outcome != Outcome.correct}
+    # The new version (if content changed) has new ids: remember what was seen by key.
+    seen_keys = {r.key for r in rows}
+    seen = {s.id for s in session.scalars(
+        select(Scenario).join(ModuleVersion).where(ModuleVersion.module_id == module_id, ModuleVersion.is_current,
+                                                   Scenario.key.in_(seen_keys)))}
+    return wrong, seen
 
 
 def next_position(session: Session, attempt: Attempt) -> int | None:
@@ -169,7 +191,7 @@ class Recorded:
 
 
 def record_answer(session: Session, attempt: Attempt, position: int, verdict: str,
-                  clause: str | None, sure: bool | None = None) -> Recorded:
+                  clause: str | None, sure: bool | None) -> Recorded:
     """Record the answer to the scenario at `position`, exactly once."""
     item = item_at(session, attempt, position)
     if item is None:
@@ -256,3 +278,34 @@ def _progress(session: Session, person_id: int, module_id: int) -> ModuleProgres
             ModuleProgress.person_id == person_id, ModuleProgress.module_id == module_id
         ).with_for_update())
     return progress
+
+
+CONTEST_MIN, CONTEST_MAX = 10, 2000
+
+
+def contest(session: Session, person: Person, attempt: Attempt, position: int, reason: str) -> Contest:
+    """Record "I think this answer is wrong" against an answered scenario, once per attempt."""
+    item = item_at(session, attempt, position)
+    if item is None or answer_for(session, attempt, item.scenario_id) is None:
+        raise TrainingError("Answer the scenario before contesting its marking.")
+    reason = " ".join((reason or "").split())
+    if not CONTEST_MIN <= len(reason) <= CONTEST_MAX:
+        raise TrainingError(f"Say why in {CONTEST_MIN} to {CONTEST_MAX} characters.")
+    entry = Contest(person_id=person.id, attempt_id=attempt.id, scenario_id=item.scenario_id, reason=reason)
+    try:
+        with session.begin_nested():
+            session.add(entry)
+    except IntegrityError:
+        raise TrainingError("You have already contested this scenario in this attempt; a trust lead will review it.")
+    return entry
+
+
+def contest_for(session: Session, attempt: Attempt, scenario_id: int) -> Contest | None:
+    return session.scalar(select(Contest).where(Contest.attempt_id == attempt.id, Contest.scenario_id == scenario_id))
+
+
+def sure_but_wrong(attempt: Attempt) -> list[AttemptItem]:
+    """The items the person was sure of and still got wrong: the misunderstandings to revisit."""
+    answers = {a.scenario_id: a for a in attempt.answers}
+    return [i for i in attempt.items
+            if (a := answers.get(i.scenario_id)) is not None and a.sure and a.outcome != Outcome.correct]

@@ -6,7 +6,7 @@ from lms.access import allowed, require
 from lms.extensions import db
 from lms.models import Attempt, AttemptState
 from lms.training import service
-from lms.training.forms import AnswerForm, EmptyForm
+from lms.training.forms import AnswerForm, ContestForm, EmptyForm
 from lms.training.service import TrainingError
 
 bp = Blueprint("training", __name__)
@@ -81,7 +81,8 @@ def question(attempt_id: int, position: int):
             return redirect(url_for("training.question", attempt_id=attempt.id, position=upcoming))
         if form.validate_on_submit():
             try:
-                recorded = service.record_answer(db.session, attempt, position, form.verdict.data, form.clause.data)
+                recorded = service.record_answer(db.session, attempt, position, form.verdict.data,
+                                                 form.clause.data, form.sure.data == "sure")
             except TrainingError as exc:
                 db.session.rollback()
                 flash(str(exc), "error")
@@ -98,8 +99,34 @@ def question(attempt_id: int, position: int):
         "training/question.html", attempt=attempt, item=item, scenario=item.scenario, answer=answer,
         form=form, clauses=clauses, total=len(attempt.items),
         clause_text=service.clauses_by_number(db.session, attempt.policy_version_id) if answer else {},
-        finish_form=EmptyForm(),
+        finish_form=EmptyForm(), contest_form=ContestForm(formdata=None),
+        contest=service.contest_for(db.session, attempt, item.scenario_id) if answer else None,
     ), 200 if not form.errors else 422
+
+
+@bp.post("/attempts/<int:attempt_id>/q/<int:position>/contest")
+@allowed("training.take")
+def contest(attempt_id: int, position: int):
+    attempt = get_attempt(attempt_id)
+    item = service.item_at(db.session, attempt, position) or abort(404)
+    form = ContestForm()
+    if form.validate_on_submit():
+        try:
+            service.contest(db.session, current_user, attempt, position, form.reason.data)
+        except TrainingError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash("Thank you. A trust lead will review this scenario's marking.", "info")
+        return redirect(url_for("training.question", attempt_id=attempt.id, position=position) + "#contest")
+    answer = service.answer_for(db.session, attempt, item.scenario_id) or abort(404)
+    return render_template(
+        "training/question.html", attempt=attempt, item=item, scenario=item.scenario, answer=answer,
+        form=AnswerForm(formdata=None), clauses=[], total=len(attempt.items),
+        clause_text=service.clauses_by_number(db.session, attempt.policy_version_id),
+        finish_form=EmptyForm(), contest_form=form, contest=None,
+    ), 422
 
 
 @bp.get("/attempts/<int:attempt_id>/finish")
@@ -137,6 +164,6 @@ def results(attempt_id: int):
         return redirect(url_for("training.resume", attempt_id=attempt.id))
     answers = {a.scenario_id: a for a in attempt.answers}
     return render_template(
-        "training/results.html", attempt=attempt, answers=answers,
+        "training/results.html", attempt=attempt, answers=answers, sure_but_wrong=service.sure_but_wrong(attempt),
         clause_text=service.clauses_by_number(db.session, attempt.policy_version_id), form=EmptyForm(),
     )

@@ -28,20 +28,22 @@ def scenario_at(attempt_id: int, position: int) -> Scenario:
     )
 
 
-def right_answer(scenario: Scenario) -> dict:
+def right_answer(scenario: Scenario, sure: str = "sure") -> dict:
     if scenario.verdict == "compliant":
-        return {"verdict": "compliant"}
-    return {"verdict": "breach", "clause": scenario.clauses[0]}
+        return {"verdict": "compliant", "sure": sure}
+    return {"verdict": "breach", "clause": scenario.clauses[0], "sure": sure}
 
 
-def wrong_answer(scenario: Scenario) -> dict:
-    return {"verdict": "breach", "clause": "4.3"} if scenario.verdict == "compliant" else {"verdict": "compliant"}
+def wrong_answer(scenario: Scenario, sure: str = "sure") -> dict:
+    if scenario.verdict == "compliant":
+        return {"verdict": "breach", "clause": "4.3", "sure": sure}
+    return {"verdict": "compliant", "sure": sure}
 
 
 def wrong_clause_answer(scenario: Scenario) -> dict:
     assert scenario.verdict == "breach"
     other = next(c for c in ("6.4", "5.2", "4.3") if c not in scenario.clauses)
-    return {"verdict": "breach", "clause": other}
+    return {"verdict": "breach", "clause": other, "sure": "unsure"}
 
 
 def answer(client, attempt_id: int, position: int, data: dict):
