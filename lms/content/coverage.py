@@ -88,7 +88,7 @@ def format_table(cov: Coverage) -> list[str]:
     head = f"{'clause':<8} {'title':<44} " + " ".join(f"{s:>8}" for s in short) + "  breach  also  followed  bar"
     lines = [head, "-" * len(head)]
     for r in cov.rows:
-        cells = " ".join(f"{'%d/%d' % r.by_module[m]:>8}" for m in cov.modules)
+        cells = " ".join(f"{r.by_module[m][0]}/{r.by_module[m][1]}".rjust(8) for m in cov.modules)
         status = "ok" if r.meets_bar else "BELOW"
         kind = " (guidance)" if r.guidance else ""
         lines.append(f"{r.number:<8} {(r.title + kind)[:44]:<44} {cells}  {r.breach:>6}  {r.also:>4}  {r.followed:>8}  {status}")
