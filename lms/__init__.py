@@ -169,10 +169,11 @@ def register_commands(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from lms.access import can
-    from lms.training.cards import account_label, platform_label, split_post
+    from lms.training.cards import account_label, platform_actions, platform_label, sentence_case, split_post
 
     app.jinja_env.globals.update(
-        can=can, platform_label=platform_label, account_label=account_label,
+        can=can, platform_label=platform_label, account_label=account_label, platform_actions=platform_actions,
         csp_nonce=lambda: getattr(g, "csp_nonce", ""),
     )
     app.jinja_env.filters["post_parts"] = split_post
+    app.jinja_env.filters["sentence_case"] = sentence_case

@@ -11,6 +11,13 @@ PLATFORM_LABELS = {
     "linkedin": "LinkedIn", "tiktok": "TikTok", "whatsapp": "WhatsApp group",
     "blog": "Blog", "wikipedia": "Wikipedia", "other": "Message",
 }
+# The action bar under a post, as each platform lays it out (words only: no logos or icons).
+PLATFORM_ACTIONS = {
+    "facebook": ("Like", "Comment", "Share"), "twitter": ("Reply", "Repost", "Like", "Views"),
+    "instagram": ("Like", "Comment", "Send", "Save"), "linkedin": ("Like", "Comment", "Repost", "Send"),
+    "tiktok": ("Like", "Comment", "Save", "Share"), "whatsapp": (), "blog": ("Comments", "Share"),
+    "wikipedia": ("Read", "Edit", "View history"), "other": (),
+}
 ACCOUNT_LABELS = {
     "personal": "Personal account", "school_official": "School's official account",
     "trust_official": "Trust's official account",
@@ -32,6 +39,15 @@ def split_post(text: str) -> list[tuple[str, str]]:
     if rest:
         parts.append(("words", rest))
     return parts
+
+
+def platform_actions(platform: str) -> tuple[str, ...]:
+    return PLATFORM_ACTIONS.get(platform, ())
+
+
+def sentence_case(text: str) -> str:
+    """Upper-case the first letter only (Jinja's capitalize lowercases the rest: "Head of english")."""
+    return text[:1].upper() + text[1:]
 
 
 def platform_label(platform: str) -> str:
