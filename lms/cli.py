@@ -7,10 +7,14 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
+from lms.clock import today
 from lms.config import PROJECT_ROOT
 from lms.content.schema import read_library
 from lms.content.store import ContentError, load_library
 from lms.extensions import db
+from lms.records.requirements import sync_requirements
+from lms.records.service import after_content_load
+from lms.records.settings import RecordSettings
 
 
 def _library(paths: tuple[str, ...]):
@@ -24,6 +28,19 @@ def _report_problems(library, consequence: str) -> None:
 
 
 scenarios = click.Group("scenarios", help="Check and load training content from scenarios/*.yaml.")
+records = click.Group("records", help="Keep training records current.")
+
+
+def record_settings() -> RecordSettings:
+    return RecordSettings.from_config(current_app.config)
+
+
+@records.command("sync")
+def records_sync() -> None:
+    """Bring who-must-take-what in line with the rules (run nightly, and after imports)."""
+    sync_requirements(db.session, record_settings(), today())
+    db.session.commit()
+    click.echo("Requirements are up to date.")
 demo = click.Group("demo", help="Demo data for trying the app on a laptop.")
 
 
@@ -70,6 +87,7 @@ def scenarios_load(paths: tuple[str, ...]) -> None:
         raise SystemExit(1)
     try:
         report = load_library(db.session, library)
+        affected = after_content_load(db.session, report, record_settings(), today())
         db.session.commit()
     except ContentError as exc:
         db.session.rollback()
@@ -77,6 +95,8 @@ def scenarios_load(paths: tuple[str, ...]) -> None:
         raise SystemExit(1)
     for line in report.lines():
         click.echo(line)
+    for slug, clauses in affected.items():
+        click.echo(f"{slug}: passes on the previous policy need a refresh on clauses {', '.join(clauses)}")
 
 
 @demo.command("seed")
@@ -86,6 +106,7 @@ def demo_seed(if_empty: bool) -> None:
     from lms.demo import DEMO_PASSWORD, demo_logins, seed_demo_trust
 
     created = seed_demo_trust(db.session, only_if_empty=if_empty)
+    sync_requirements(db.session, record_settings(), today())
     db.session.commit()
     click.echo("Demo trust created." if created else "Demo trust already present; nothing changed.")
     click.echo(f"\nSign in at http://127.0.0.1:5000/login with password: {DEMO_PASSWORD}")
@@ -96,3 +117,4 @@ def demo_seed(if_empty: bool) -> None:
 def register(app: Flask) -> None:
     app.cli.add_command(scenarios)
     app.cli.add_command(demo)
+    app.cli.add_command(records)

@@ -18,11 +18,15 @@ from sqlalchemy import create_engine, text
 
 from lms import create_app
 from lms.auth.passwords import hash_password
+from lms.clock import today
 from lms.config import PROJECT_ROOT
 from lms.content.schema import read_library
 from lms.content.store import load_library
 from lms.extensions import db
 from lms.models import Person, PersonRole, Role, StaffType, Unit, UnitKind
+from lms.records.requirements import sync_requirements
+from lms.records.service import after_content_load
+from lms.records.settings import RecordSettings
 
 PASSWORD = "correct-horse-battery"
 PG_ADMIN_URL = os.environ.get("LMS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -135,6 +139,7 @@ def library():
 @pytest.fixture
 def content(app, library):
     report = load_library(db.session, library)
+    after_content_load(db.session, report, RecordSettings(), today())
     db.session.commit()
     return report
 
@@ -171,6 +176,8 @@ class People:
         )
         person.roles = [PersonRole(role=r) for r in roles]
         db.session.add(person)
+        db.session.flush()
+        sync_requirements(db.session, RecordSettings(), today())  # as an import does
         db.session.commit()
         return person
 

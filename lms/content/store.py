@@ -20,6 +20,7 @@ class LoadReport:
     policy_version: str
     policy_created: bool
     modules: list[tuple[str, int, bool]]  # slug, version_no, created?
+    previous_policy_id: int | None = None  # the version that was current before, if it changed
 
     def lines(self) -> list[str]:
         out = [f"policy {self.policy_version}: {'loaded' if self.policy_created else 'unchanged'}"]
@@ -32,9 +33,10 @@ def load_library(session: Session, library: Library) -> LoadReport:
     """Load a problem-free library. The caller commits (or rolls back on error)."""
     if library.problems or library.policy is None:
         raise ContentError("the content has problems; run 'scenarios check' to list them")
+    previous = session.scalar(select(PolicyVersion.id).where(PolicyVersion.is_current))
     policy, created = _upsert_policy(session, library.policy)
     modules = [_upsert_module(session, spec, policy) for spec in library.modules]
-    return LoadReport(policy.version, created, modules)
+    return LoadReport(policy.version, created, modules, previous if previous not in (None, policy.id) else None)
 
 
 def _upsert_policy(session: Session, spec: PolicySpec) -> tuple[PolicyVersion, bool]:

@@ -1,7 +1,7 @@
 """All models, importable from one place (Alembic and the app need them registered)."""
 
 from lms.models.content import Clause, Module, ModuleVersion, PolicyVersion, Scenario
-from lms.models.people import Person, PersonRole, Role, StaffType, Unit, UnitKind
+from lms.models.people import ImportRun, Person, PersonRole, Role, StaffType, Unit, UnitKind
 from lms.models.training import (
     Answer,
     Attempt,
@@ -10,6 +10,7 @@ from lms.models.training import (
     Contest,
     ModuleProgress,
     Outcome,
+    ReminderLog,
 )
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "AttemptItem",
     "AttemptState",
     "Clause",
+    "ImportRun",
     "Contest",
     "Module",
     "ModuleProgress",
@@ -26,6 +28,7 @@ __all__ = [
     "Person",
     "PersonRole",
     "PolicyVersion",
+    "ReminderLog",
     "Role",
     "Scenario",
     "StaffType",

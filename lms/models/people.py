@@ -104,3 +104,19 @@ class PersonRole(db.Model):
     role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20))
 
     person: Mapped[Person] = relationship(back_populates="roles")
+
+
+class ImportRun(db.Model):
+    """A staff import, kept as evidence of who changed the staff list and how."""
+
+    __tablename__ = "import_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    source: Mapped[str] = mapped_column(String(255))
+    full: Mapped[bool]
+    rows: Mapped[int]
+    created: Mapped[int]
+    updated: Mapped[int]
+    deactivated: Mapped[int]
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

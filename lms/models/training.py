@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Enum,
     ForeignKey,
@@ -62,6 +63,12 @@ class Attempt(db.Model):
     points: Mapped[Decimal | None] = mapped_column(Numeric(6, 1))
     score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))  # percent, rounded for display
     passed: Mapped[bool | None]
+    # A refresh attempt covers only the clauses a new policy version changed.
+    kind: Mapped[str] = mapped_column(String(10), default="full", server_default="full")
+    refresh_clauses: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
+    # Set on a pass: the certificate's verification code and how long the pass is valid.
+    certificate_code: Mapped[str | None] = mapped_column(String(32), unique=True)
+    valid_until: Mapped[date | None]
 
     person = relationship("Person")
     module = relationship("Module")
@@ -117,7 +124,10 @@ class Answer(db.Model):
 class ModuleProgress(db.Model):
     """Each person's standing in a module, kept current in the same transaction as attempts.
 
-    Dashboards and "My training" read this instead of scanning answers.
+    Also the assignment: whether the module is required of the person, why, and by when.
+    Dashboards, reminders and "My training" read this instead of scanning attempts or answers;
+    the time-dependent state (due soon, overdue, expired) is derived from its dates
+    (lms/records/status.py), in Python and in SQL alike.
     """
 
     __tablename__ = "module_progress"
@@ -126,6 +136,13 @@ class ModuleProgress(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"), index=True)
+    required: Mapped[bool] = mapped_column(default=False, server_default=db.false())
+    reason: Mapped[str | None] = mapped_column(String(40))  # all_staff | manages_others | assigned
+    assigned_on: Mapped[date | None]
+    due_on: Mapped[date | None]  # first due date, the renewal date after a pass, or a refresh deadline
+    valid_until: Mapped[date | None]
+    pass_policy_version_id: Mapped[int | None] = mapped_column(ForeignKey("policy_versions.id"))
+    refresh_clauses: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))  # set when a new policy changed them
     open_attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempts.id"))
     last_attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempts.id"))
     last_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
@@ -154,3 +171,18 @@ class Contest(db.Model):
     person = relationship("Person")
     attempt = relationship("Attempt")
     scenario = relationship("Scenario")
+
+
+class ReminderLog(db.Model):
+    """Every reminder sent, one per person, kind and day: running the job twice sends nothing new."""
+
+    __tablename__ = "reminder_log"
+    __table_args__ = (UniqueConstraint("person_id", "kind", "sent_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # due | digest | manual
+    sent_on: Mapped[date]
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    detail: Mapped[str] = mapped_column(String(1000), default="")

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lms.clock import utcnow
+from lms.clock import today, utcnow
 from lms.models import (
     Answer,
     Attempt,
@@ -31,8 +32,11 @@ from lms.models import (
     Person,
     Scenario,
 )
+from lms.records.renewal import record_pass
+from lms.records.settings import RecordSettings
+from lms.records.status import Standing, State, standing
 from lms.training.draw import draw, group_of
-from lms.training.grading import POINTS, grade, has_passed, score_percent
+from lms.training.grading import POINTS, clause_matches, grade, has_passed, score_percent
 
 
 class TrainingError(Exception):
@@ -45,17 +49,22 @@ class ModuleCard:
     version: ModuleVersion
     progress: ModuleProgress | None
     answered: int  # answers in the open attempt, if any
+    standing: Standing
+
+    @property
+    def required(self) -> bool:
+        return self.progress is not None and self.progress.required
 
     @property
     def status(self) -> str:
-        p = self.progress
-        if p is not None and p.open_attempt_id:
-            return "in_progress"
-        if p is not None and p.passed_at:
-            return "passed"
-        if p is not None and p.last_passed is False:
-            return "failed"
-        return "not_started"
+        """The badge: the standing of a required module; "optional" for the rest until passed."""
+        if not self.required and self.standing.state in (State.not_started, State.due_soon, State.overdue):
+            return "optional"
+        return self.standing.state.value
+
+    @property
+    def last_failed(self) -> bool:
+        return self.progress is not None and self.progress.last_passed is False and not self.standing.current
 
 
 def current_versions(session: Session) -> list[ModuleVersion]:
@@ -64,7 +73,7 @@ def current_versions(session: Session) -> list[ModuleVersion]:
     ))
 
 
-def module_cards(session: Session, person: Person) -> list[ModuleCard]:
+def module_cards(session: Session, person: Person, settings: RecordSettings, on: date) -> list[ModuleCard]:
     """Every current module with the person's standing, in three queries whatever the count."""
     versions = current_versions(session)
     progress = {
@@ -75,11 +84,13 @@ def module_cards(session: Session, person: Person) -> list[ModuleCard]:
     answered = dict(session.execute(
         select(Answer.attempt_id, func.count()).where(Answer.attempt_id.in_(open_ids)).group_by(Answer.attempt_id)
     ).all()) if open_ids else {}
-    return [
+    cards = [
         ModuleCard(v.module, v, progress.get(v.module_id),
-                   answered.get(progress[v.module_id].open_attempt_id, 0) if v.module_id in progress else 0)
+                   answered.get(progress[v.module_id].open_attempt_id, 0) if v.module_id in progress else 0,
+                   standing(progress.get(v.module_id), on, settings))
         for v in versions
     ]
+    return sorted(cards, key=lambda c: not c.required)  # required modules first
 
 
 def current_version(session: Session, slug: str) -> ModuleVersion | None:
@@ -111,8 +122,15 @@ def start_or_resume(session: Session, person: Person, version: ModuleVersion, rn
         person_id=person.id, module_id=version.module_id, module_version_id=version.id,
         policy_version_id=version.policy_version_id, state=AttemptState.in_progress,
     )
+    progress = _progress(session, person.id, version.module_id)
+    refresh = _refresh_due(progress)
+    pool = list(version.scenarios)
+    if refresh:
+        # A refresh after a policy change covers only the clauses that changed.
+        attempt.kind, attempt.refresh_clauses = "refresh", refresh
+        pool = [s for s in pool if relied_on_any(s, refresh)] or pool
     retry_groups, seen = _after_a_failure(session, person, version.module_id)
-    chosen = draw(list(version.scenarios), version.draw, rng or random.Random(),  # noqa: S311 - order, not secrecy
+    chosen = draw(pool, version.draw, rng or random.Random(),  # noqa: S311 - order, not secrecy
                   retry_groups=retry_groups, recently_seen=seen)
     attempt.items = [AttemptItem(position=i, scenario_id=s.id) for i, s in enumerate(chosen, start=1)]
     try:
@@ -124,10 +142,21 @@ def start_or_resume(session: Session, person: Person, version: ModuleVersion, rn
         if existing is None:
             raise
         return existing
-    progress = _progress(session, person.id, version.module_id)
     progress.open_attempt_id = attempt.id
     progress.attempts_count += 1
     return attempt
+
+
+def _refresh_due(progress: ModuleProgress) -> list[str] | None:
+    """The clauses to refresh, while the pass they amend is still valid."""
+    if progress.refresh_clauses and progress.valid_until and progress.valid_until >= today():
+        return list(progress.refresh_clauses)
+    return None
+
+
+def relied_on_any(scenario: Scenario, numbers: list[str]) -> bool:
+    cited = [*scenario.clauses, *scenario.followed]
+    return any(clause_matches(n, cited) or clause_matches(c, numbers) for n in numbers for c in cited)
 
 
 def _after_a_failure(session: Session, person: Person, module_id: int) -> tuple[set[str], set[int]]:
@@ -229,7 +258,7 @@ def record_answer(session: Session, attempt: Attempt, position: int, verdict: st
     return Recorded(answer, True)
 
 
-def finish_attempt(session: Session, attempt: Attempt) -> bool:
+def finish_attempt(session: Session, attempt: Attempt, settings: RecordSettings) -> bool:
     """Score a fully answered attempt. True if this call finished it; False if already finished."""
     if attempt.state == AttemptState.submitted:
         return False
@@ -260,6 +289,7 @@ def finish_attempt(session: Session, attempt: Attempt) -> bool:
         progress.passed_at = now
         progress.pass_score = attempt.score
         progress.pass_attempt_id = attempt.id
+        record_pass(progress, attempt, settings, now.date())
     return True
 
 

@@ -1,15 +1,21 @@
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from lms.access import allowed, require
+from lms.clock import today
 from lms.extensions import db
 from lms.models import Attempt, AttemptState
+from lms.records.settings import RecordSettings
 from lms.training import service
 from lms.training.forms import AnswerForm, ContestForm, EmptyForm
 from lms.training.service import TrainingError
 
 bp = Blueprint("training", __name__)
+
+
+def record_settings() -> RecordSettings:
+    return RecordSettings.from_config(current_app.config)
 
 
 def get_attempt(attempt_id: int) -> Attempt:
@@ -24,7 +30,7 @@ def get_attempt(attempt_id: int) -> Attempt:
 @bp.get("/")
 @allowed("training.take")
 def index():
-    cards = service.module_cards(db.session, current_user)
+    cards = service.module_cards(db.session, current_user, record_settings(), today())
     return render_template("training/index.html", cards=cards, form=EmptyForm())
 
 
@@ -147,7 +153,7 @@ def finish(attempt_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        service.finish_attempt(db.session, attempt)
+        service.finish_attempt(db.session, attempt, record_settings())
     except TrainingError as exc:
         db.session.rollback()
         flash(str(exc), "error")
