@@ -40,12 +40,13 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from lms.extensions import csrf, db, limiter, login_manager, migrate
+    from lms.extensions import csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    mail.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
@@ -72,12 +73,18 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from lms.auth import bp as auth_bp
+    from lms.certificates import bp as certificates_bp
     from lms.library import bp as library_bp
+    from lms.people import bp as people_bp
+    from lms.team import bp as team_bp
     from lms.training import bp as training_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(certificates_bp)
     app.register_blueprint(training_bp)
     app.register_blueprint(library_bp, url_prefix="/library")
+    app.register_blueprint(people_bp, url_prefix="/people")
+    app.register_blueprint(team_bp, url_prefix="/team")
 
     @app.get("/healthz")
     def healthz():

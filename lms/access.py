@@ -65,7 +65,38 @@ def _own_attempt(person: Person, attempt: Attempt) -> bool:
     return attempt.person_id == person.id
 
 
+@rule("certificate.own")
+def _own_certificate(person: Person, attempt: Attempt) -> bool:
+    """A certificate (a passed attempt) is downloaded only by the person who earned it."""
+    return attempt.person_id == person.id
+
+
 @rule("library.review")
 def _review_library(person: Person, _: Any) -> bool:
     """Trust leads (and the CEO) review what staff are taught and the contests raised."""
     return bool(person.role_set & {Role.trust_lead, Role.ceo})
+
+
+@rule("people.import")
+def _import_people(person: Person, _: Any) -> bool:
+    """Admins keep the staff list in line with the trust's records."""
+    return person.active and person.has_role(Role.admin)
+
+
+@rule("team.view")
+def _view_team(person: Person, _: Any) -> bool:
+    """Line managers (of anyone active) see their reports; headteachers see their unit."""
+    from lms.extensions import db
+    from lms.team.service import has_active_reports
+
+    return person.has_role(Role.headteacher) or has_active_reports(db.session, person)
+
+
+@rule("person.remind")
+def _remind_person(person: Person, target: Person) -> bool:
+    """A line manager reminds a direct report; a headteacher anyone active in their unit; never oneself."""
+    if target is None or target.id == person.id or not target.active:
+        return False
+    if target.line_manager_id == person.id:
+        return True
+    return person.has_role(Role.headteacher) and target.unit_id == person.unit_id

@@ -41,6 +41,29 @@ def records_sync() -> None:
     sync_requirements(db.session, record_settings(), today())
     db.session.commit()
     click.echo("Requirements are up to date.")
+
+
+reminders = click.Group("reminders", help="Email staff whose training is due, and their managers.")
+
+
+@reminders.command("send")
+def reminders_send() -> None:
+    """Send today's reminders and manager digests (run daily from cron; a second run sends nothing new)."""
+    from lms import mail
+    from lms.records.reminders import send_reminders
+
+    report = send_reminders(db.session, mail.send, today(), record_settings(),
+                            base_url=current_app.config["APP_BASE_URL"])
+    db.session.commit()
+    click.echo(f"Sent {report.staff_sent} reminder(s) and {report.digests_sent} manager digest(s); "
+               f"{report.skipped_already_sent} already sent today.")
+    for problem in report.failed:
+        click.echo(f"error: {problem}", err=True)
+    if report.failed:
+        click.echo(f"{len(report.failed)} message(s) could not be sent; run again to retry them.", err=True)
+        raise SystemExit(1)
+
+
 demo = click.Group("demo", help="Demo data for trying the app on a laptop.")
 
 
@@ -115,6 +138,10 @@ def demo_seed(if_empty: bool) -> None:
 
 
 def register(app: Flask) -> None:
+    from lms.people.cli import staff
+
     app.cli.add_command(scenarios)
     app.cli.add_command(demo)
     app.cli.add_command(records)
+    app.cli.add_command(staff)
+    app.cli.add_command(reminders)

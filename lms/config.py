@@ -28,6 +28,7 @@ def from_environment(instance_path: str) -> dict:
             os.environ.get("DATABASE_URL", default_db)
         ),
         "SCENARIOS_DIR": os.environ.get("SCENARIOS_DIR", str(PROJECT_ROOT / "scenarios")),
+        "CENTRAL_UNIT_NAME": os.environ.get("CENTRAL_UNIT_NAME", "Central Team"),  # staff import: the trust's own unit
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", env == "production"),
         "SESSION_COOKIE_HTTPONLY": True,
@@ -37,6 +38,20 @@ def from_environment(instance_path: str) -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead; long modules must not expire mid-way
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+        # Training records (lms/records): due dates, validity of a pass, the "due soon" window.
+        "NEW_STARTER_DAYS": int(os.environ.get("NEW_STARTER_DAYS", "30")),
+        "PASS_VALID_MONTHS": int(os.environ.get("PASS_VALID_MONTHS", "12")),
+        "DUE_SOON_DAYS": int(os.environ.get("DUE_SOON_DAYS", "14")),
+        # Mail: with no MAIL_SERVER (the embedded default) messages are logged, not sent.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "training@trust.example.org"),
+        "MAIL_SUPPRESS_SEND": False,  # Flask-Mail would otherwise not send when TESTING is on
+        "APP_BASE_URL": os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
     }
 
 

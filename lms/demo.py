@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+import random
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lms.auth.passwords import hash_password
-from lms.models import Person, PersonRole, Role, StaffType, Unit, UnitKind
+from lms.clock import travel_to
+from lms.models import Attempt, Person, PersonRole, Role, StaffType, Unit, UnitKind
+from lms.records.settings import RecordSettings
+from lms.training import service
 
 DEMO_PASSWORD = "learn-the-policy-2026"  # noqa: S105 - the documented demo password, not a secret
 
@@ -133,3 +137,48 @@ def demo_logins(session: Session) -> list[tuple[str, str]]:
     ]
     by_key = {p["key"]: p["email"] for p in _people_plan()}
     return [(label, by_key[key]) for label, key in wanted]
+
+
+def seed_demo_history(session: Session, settings: RecordSettings, today_: date) -> int:
+    """Backdated attempts for most demo staff (not the printed logins), through the real services.
+
+    Deterministic: the same trust gets the same history. Returns the attempts created.
+    """
+    if session.scalar(select(func.count()).select_from(Attempt)):
+        return 0
+    versions = {v.module.slug: v for v in service.current_versions(session)}
+    core = versions.get("core-social-media")
+    if core is None:
+        return 0
+    rng = random.Random(2026)  # noqa: S311 - demo data, not secrets
+    logins = {email for _, email in demo_logins(session)}
+    created = 0
+    people = session.scalars(select(Person).where(Person.active).order_by(Person.id)).all()
+    for person in people:
+        if person.email in logins:
+            continue
+        roll = rng.random()
+        if roll < 0.15:
+            continue  # not started
+        days_ago = rng.randint(5, 420)  # some passes are over a year old (expired), some recent
+        skill = 0.93 if roll < 0.75 else 0.55  # most pass; some struggle and fail
+        with travel_to(today_ - timedelta(days=days_ago)):
+            attempt = service.start_or_resume(session, person, core, rng)
+            session.flush()
+            finish = roll < 0.92  # the top slice stays in progress
+            for item in attempt.items:
+                if not finish and item.position > 4:
+                    break
+                s = item.scenario
+                right = rng.random() < skill
+                if s.verdict == "breach":
+                    verdict, clause = ("breach", s.clauses[0]) if right else rng.choice(
+                        [("compliant", None), ("breach", "6.4" if "6.4" not in s.clauses else "4.3")])
+                else:
+                    verdict, clause = ("compliant", None) if right else ("breach", "4.1")
+                service.record_answer(session, attempt, item.position, verdict, clause, rng.random() < 0.7)
+            if finish:
+                service.finish_attempt(session, attempt, settings)
+            created += 1
+    session.flush()
+    return created

@@ -166,7 +166,7 @@ class People:
 
     def person(self, *, unit: Unit | None = None, staff_type: StaffType = StaffType.employee,
                roles: tuple[Role, ...] = (), manager: Person | None = None, email: str | None = None,
-               active: bool = True) -> Person:
+               active: bool = True, sync: bool = True) -> Person:
         self.count += 1
         person = Person(
             email=email or f"person{self.count}@example.org", first_name=f"First{self.count}",
@@ -177,7 +177,8 @@ class People:
         person.roles = [PersonRole(role=r) for r in roles]
         db.session.add(person)
         db.session.flush()
-        sync_requirements(db.session, RecordSettings(), today())  # as an import does
+        if sync:
+            sync_requirements(db.session, RecordSettings(), today())  # as an import does
         db.session.commit()
         return person
 
@@ -206,7 +207,7 @@ class Client:
 
     def get(self, url: str, **kwargs):
         response = self._isolated(self.raw.get, url, **kwargs)
-        match = _TOKEN.search(response.get_data(as_text=True))
+        match = _TOKEN.search(response.get_data(as_text=True)) if response.mimetype == "text/html" else None  # not PDFs
         if match:
             self.token = match.group(1) or match.group(2)
         return response
@@ -233,3 +234,12 @@ def client(app) -> Client:
 @pytest.fixture
 def make_client(app):
     return lambda: Client(app.test_client())
+
+
+@pytest.fixture
+def smtp(app):
+    """A real SMTP server (aiosmtpd on 127.0.0.1) the app sends to; `smtp.messages()` reads what arrived."""
+    from tests.mailserver import LocalSMTP
+
+    with LocalSMTP(app) as server:
+        yield server

@@ -50,6 +50,7 @@ class ModuleCard:
     progress: ModuleProgress | None
     answered: int  # answers in the open attempt, if any
     standing: Standing
+    certificate_code: str | None = None  # of the pass that counts now, if any
 
     @property
     def required(self) -> bool:
@@ -76,10 +77,13 @@ def current_versions(session: Session) -> list[ModuleVersion]:
 def module_cards(session: Session, person: Person, settings: RecordSettings, on: date) -> list[ModuleCard]:
     """Every current module with the person's standing, in three queries whatever the count."""
     versions = current_versions(session)
-    progress = {
-        p.module_id: p
-        for p in session.scalars(select(ModuleProgress).where(ModuleProgress.person_id == person.id))
-    }
+    rows = session.execute(
+        select(ModuleProgress, Attempt.certificate_code)
+        .outerjoin(Attempt, Attempt.id == ModuleProgress.pass_attempt_id)
+        .where(ModuleProgress.person_id == person.id)
+    ).all()
+    progress = {p.module_id: p for p, _ in rows}
+    codes = {p.module_id: code for p, code in rows}
     open_ids = [p.open_attempt_id for p in progress.values() if p.open_attempt_id]
     answered = dict(session.execute(
         select(Answer.attempt_id, func.count()).where(Answer.attempt_id.in_(open_ids)).group_by(Answer.attempt_id)
@@ -87,7 +91,7 @@ def module_cards(session: Session, person: Person, settings: RecordSettings, on:
     cards = [
         ModuleCard(v.module, v, progress.get(v.module_id),
                    answered.get(progress[v.module_id].open_attempt_id, 0) if v.module_id in progress else 0,
-                   standing(progress.get(v.module_id), on, settings))
+                   standing(progress.get(v.module_id), on, settings), codes.get(v.module_id))
         for v in versions
     ]
     return sorted(cards, key=lambda c: not c.required)  # required modules first

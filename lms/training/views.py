@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -7,7 +7,7 @@ from lms.clock import today
 from lms.extensions import db
 from lms.models import Attempt, AttemptState
 from lms.records.settings import RecordSettings
-from lms.training import service
+from lms.training import export, service
 from lms.training.forms import AnswerForm, ContestForm, EmptyForm
 from lms.training.service import TrainingError
 
@@ -39,6 +39,17 @@ def index():
 def history():
     attempts = service.attempts_for(db.session, current_user)
     return render_template("training/history.html", attempts=attempts)
+
+
+@bp.get("/training/history.csv")
+@allowed("training.take")
+def history_csv():
+    """The signed-in person's own attempts, one row each, for Excel."""
+    body = export.history_csv(service.attempts_for(db.session, current_user))
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="training-history-{today().isoformat()}.csv"',
+        "Cache-Control": "no-store",
+    })
 
 
 @bp.get("/training/<slug>")

@@ -1,0 +1,50 @@
+"""`flask --app wsgi staff import FILE.csv [--full]` (added to the app in lms/cli.py)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from lms.clock import today
+from lms.extensions import db
+from lms.people.importer import check_rows, read_staff_csv
+from lms.people.service import DEFAULT_CENTRAL_UNIT, apply_import, known_people
+from lms.records.settings import RecordSettings
+
+staff = click.Group("staff", help="Keep staff in line with the trust's staff list.")
+
+
+@staff.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--full", is_flag=True,
+              help="The file lists every member of staff: active people not in it are deactivated.")
+def staff_import(path: Path, full: bool) -> None:
+    """Create and update staff from a CSV file; any bad row means nothing is imported."""
+    table = read_staff_csv(path.read_bytes())
+    with click.progressbar(length=len(table.records), label="Checking rows", file=sys.stderr) as bar:
+        checked = check_rows(table, known_people(db.session), progress=bar.update)
+    if checked.problems:
+        for problem in checked.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(checked.problems)} problem(s); nothing was imported.", err=True)
+        raise SystemExit(1)
+    try:
+        with click.progressbar(length=len(checked.rows), label="Importing", file=sys.stderr) as bar:
+            result = apply_import(
+                db.session, checked, full=full, started_by=None, source=f"cli: {path.name}"[:255],
+                settings=RecordSettings.from_config(current_app.config), today=today(),
+                central_unit_name=current_app.config.get("CENTRAL_UNIT_NAME", DEFAULT_CENTRAL_UNIT),
+                progress=bar.update,
+            )
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        click.echo(f"error: the staff list changed during the import ({exc.orig}); nothing was imported.", err=True)
+        raise SystemExit(1)
+    click.echo(result.summary())
+    for line in result.details(checked.ignored):
+        click.echo(line)

@@ -1,0 +1,66 @@
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from lms import mail
+from lms.access import allowed, require
+from lms.clock import today
+from lms.extensions import db
+from lms.models import Person
+from lms.records.reminders import ManualOutcome, remind_one
+from lms.records.settings import RecordSettings
+from lms.team import service
+from lms.training.forms import EmptyForm
+
+bp = Blueprint("team", __name__)
+
+
+def record_settings() -> RecordSettings:
+    return RecordSettings.from_config(current_app.config)
+
+
+def chosen_scope() -> tuple[str, list[str]]:
+    """The scope asked for (?scope=reports|unit), or the widest this person has; 404 for any other."""
+    scopes = service.scopes_for(db.session, current_user)
+    if not scopes:
+        abort(403)
+    scope = request.args.get("scope") or scopes[0]
+    if scope not in scopes:
+        abort(404)
+    return scope, scopes
+
+
+@bp.get("")
+@allowed("team.view")
+def index():
+    scope, scopes = chosen_scope()
+    view = service.team_view(db.session, current_user, scope, today(), record_settings())
+    return render_template("team/index.html", view=view, scope=scope, scopes=scopes,
+                           labels=service.SCOPE_LABELS, form=EmptyForm())
+
+
+@bp.post("/<int:person_id>/remind")
+@allowed("team.view")
+def remind(person_id: int):
+    person = db.session.get(Person, person_id) or abort(404)
+    require("person.remind", person)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    scope = request.args.get("scope")
+    back = url_for("team.index", scope=scope) if scope in service.SCOPE_LABELS else url_for("team.index")
+    try:
+        outcome = remind_one(db.session, mail.send, person, current_user, today(), record_settings(),
+                             base_url=current_app.config["APP_BASE_URL"])
+    except mail.MailError:
+        db.session.rollback()
+        current_app.logger.exception("manual reminder to person %s failed", person.id)
+        flash(f"The reminder to {person.full_name} could not be sent. Please try again later.", "error")
+        return redirect(back)
+    db.session.commit()
+    if outcome is ManualOutcome.sent:
+        flash(f"Reminder sent to {person.full_name}.", "info")
+    elif outcome is ManualOutcome.already_sent:
+        flash(f"{person.full_name} has already been sent a reminder today; you can send another tomorrow.", "error")
+    else:
+        flash(f"{person.full_name} has no required training due soon, overdue or expired, so no reminder was sent.",
+              "info")
+    return redirect(back)
