@@ -86,10 +86,18 @@ def _import_people(person: Person, _: Any) -> bool:
 @rule("team.view")
 def _view_team(person: Person, _: Any) -> bool:
     """Line managers (of anyone active) see their reports; headteachers see their unit."""
+    from flask import g
+
     from lms.extensions import db
     from lms.team.service import has_active_reports
 
-    return person.has_role(Role.headteacher) or has_active_reports(db.session, person)
+    if person.has_role(Role.headteacher):
+        return True
+    # Asked by the nav on every page: one query per request, not one per question.
+    cache = g.setdefault("manages_cache", {})
+    if person.id not in cache:
+        cache[person.id] = has_active_reports(db.session, person)
+    return cache[person.id]
 
 
 @rule("person.remind")

@@ -53,7 +53,7 @@ def reminders_send() -> None:
     from lms.records.reminders import send_reminders
 
     report = send_reminders(db.session, mail.send, today(), record_settings(),
-                            base_url=current_app.config["APP_BASE_URL"])
+                            base_url=current_app.config["APP_BASE_URL"], after_each=db.session.commit)
     db.session.commit()
     click.echo(f"Sent {report.staff_sent} reminder(s) and {report.digests_sent} manager digest(s); "
                f"{report.skipped_already_sent} already sent today.")
@@ -126,12 +126,15 @@ def scenarios_load(paths: tuple[str, ...]) -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing when people already exist.")
 def demo_seed(if_empty: bool) -> None:
     """Create the demo trust (3 schools, central team, ~60 people) and print the logins."""
-    from lms.demo import DEMO_PASSWORD, demo_logins, seed_demo_trust
+    from lms.demo import DEMO_PASSWORD, demo_logins, seed_demo_history, seed_demo_trust
 
     created = seed_demo_trust(db.session, only_if_empty=if_empty)
     sync_requirements(db.session, record_settings(), today())
+    history = seed_demo_history(db.session, record_settings(), today()) if created else 0
     db.session.commit()
     click.echo("Demo trust created." if created else "Demo trust already present; nothing changed.")
+    if history:
+        click.echo(f"Backdated training history: {history} attempts by demo staff (not the logins below).")
     click.echo(f"\nSign in at http://127.0.0.1:5000/login with password: {DEMO_PASSWORD}")
     for role, email in demo_logins(db.session):
         click.echo(f"  {role:<38} {email}")

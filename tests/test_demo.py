@@ -38,3 +38,20 @@ def test_seeding_twice_changes_nothing(app):
     result = runner.invoke(args=["demo", "seed"])
     assert "nothing changed" in result.output
     assert db.session.scalar(select(func.count()).select_from(Person)) == count
+
+
+def test_demo_staff_have_a_backdated_history_but_the_printed_logins_start_fresh(app, library):
+    from lms.content.store import load_library
+    from lms.demo import demo_logins
+    from lms.models import Attempt, AttemptState
+
+    load_library(db.session, library)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert "Backdated training history" in result.output
+    attempts = db.session.scalars(select(Attempt)).all()
+    states = {(a.state, a.passed) for a in attempts}
+    assert (AttemptState.submitted, True) in states and (AttemptState.submitted, False) in states
+    assert (AttemptState.in_progress, None) in states
+    logins = {email for _, email in demo_logins(db.session)}
+    assert not any(a.person.email in logins for a in attempts)

@@ -16,9 +16,9 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -52,6 +52,8 @@ class DueModule:
         """The state in words, with the date that matters."""
         if self.state is State.expired:
             return f"Expired: the pass ran out on {day(self.valid_until)}"
+        if self.state is State.in_progress:
+            return f"Started but not finished: due by {day(self.due_on)}"
         what = "a short refresh after a policy change" if self.refresh else None
         if self.state is State.overdue:
             return f"Overdue: {what} was due by {day(self.due_on)}" if what else f"Overdue: was due by {day(self.due_on)}"
@@ -105,7 +107,11 @@ def due_people(session: Session, today: date, settings: RecordSettings,
         .join(Module, Module.id == ModuleProgress.module_id)
         .join(ModuleVersion, and_(ModuleVersion.module_id == Module.id, ModuleVersion.is_current))
         .outerjoin(manager, manager.id == Person.line_manager_id)
-        .where(Person.active, ModuleProgress.required, state.in_([s.value for s in DUE_STATES]))
+        .where(Person.active, ModuleProgress.required, or_(
+            state.in_([s.value for s in DUE_STATES]),
+            # Started but unfinished still needs a nudge once the due date is near or past.
+            and_(state == State.in_progress.value, ModuleProgress.due_on <= today + timedelta(days=settings.due_soon_days)),
+        ))
         .order_by(Person.last_name, Person.first_name, Person.id, ModuleVersion.title)
     )
     if person_ids is not None:
@@ -181,8 +187,12 @@ class ReminderReport:
 
 
 def send_reminders(session: Session, mailer: Mailer, today: date, settings: RecordSettings,
-                   *, base_url: str) -> ReminderReport:
-    """Send today's reminders and manager digests that have not been sent yet."""
+                   *, base_url: str, after_each: Callable[[], None] = lambda: None) -> ReminderReport:
+    """Send today's reminders and manager digests that have not been sent yet.
+
+    `after_each` runs after every message sent; the daily job commits there, so a crash part-way
+    never loses the record of what already went out (and a rerun never sends it twice).
+    """
     sync_requirements(session, settings, today)
     due = due_people(session, today, settings)
     report = ReminderReport()
@@ -203,6 +213,8 @@ def send_reminders(session: Session, mailer: Mailer, today: date, settings: Reco
             return False
         if not sent:
             report.skipped_already_sent += 1
+        else:
+            after_each()
         return sent
 
     for person in due:

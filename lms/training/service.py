@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from lms.clock import today, utcnow
 from lms.models import (
@@ -111,7 +111,9 @@ def open_attempt(session: Session, person: Person, module_id: int) -> Attempt | 
 
 
 def attempts_for(session: Session, person: Person, module_id: int | None = None) -> list[Attempt]:
-    query = select(Attempt).where(Attempt.person_id == person.id).order_by(Attempt.started_at.desc(), Attempt.id.desc())
+    query = (select(Attempt).where(Attempt.person_id == person.id)
+             .options(selectinload(Attempt.module_version), selectinload(Attempt.policy_version))
+             .order_by(Attempt.started_at.desc(), Attempt.id.desc()))
     if module_id is not None:
         query = query.where(Attempt.module_id == module_id)
     return list(session.scalars(query))

@@ -215,3 +215,28 @@ def test_due_people_is_one_query_whatever_the_number_of_people(app, people, cont
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert len(found) == 5 and len(statements) == 1
+
+
+def test_an_unfinished_attempt_past_its_due_date_is_still_reminded(make_client, people, content, smtp):
+    from tests.training.helpers import start
+
+    with travel_to(DAY0):
+        person = people.person()
+        client = make_client()
+        client.login(person.email)
+        start(client)  # started, never finished
+    report = run(OVERDUE)
+    assert report.staff_sent == 1
+    assert "Started but not finished: due by 1 Oct 2026" in body(smtp.to(person.email)[0])
+
+
+def test_the_job_checkpoints_after_every_message_it_sends(people, content, smtp):
+    with travel_to(DAY0):
+        manager = people.person()
+        people.person(manager=manager)
+    checkpoints = []
+    with travel_to(OVERDUE):
+        report = send_reminders(db.session, mail.send, OVERDUE, SETTINGS, base_url=BASE,
+                                after_each=lambda: checkpoints.append(logs()))
+    assert report.staff_sent + report.digests_sent == 3
+    assert checkpoints == [1, 2, 3]  # each message's log row exists when the caller commits
