@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -126,10 +127,12 @@ def scenarios_load(paths: tuple[str, ...]) -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing when people already exist.")
 def demo_seed(if_empty: bool) -> None:
     """Create the demo trust (3 schools, central team, ~60 people) and print the logins."""
-    from lms.demo import DEMO_PASSWORD, demo_logins, seed_demo_history, seed_demo_trust
+    from lms.demo import DEMO_LAUNCHED_DAYS_AGO, DEMO_PASSWORD, demo_logins, seed_demo_history, seed_demo_trust
 
     created = seed_demo_trust(db.session, only_if_empty=if_empty)
-    sync_requirements(db.session, record_settings(), today())
+    # The demo trust launched its training two months ago, so staff who never started are overdue.
+    launched = today() - timedelta(days=DEMO_LAUNCHED_DAYS_AGO) if created else today()
+    sync_requirements(db.session, record_settings(), launched)
     history = seed_demo_history(db.session, record_settings(), today()) if created else 0
     db.session.commit()
     click.echo("Demo trust created." if created else "Demo trust already present; nothing changed.")

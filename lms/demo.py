@@ -14,6 +14,7 @@ from lms.models import Attempt, Person, PersonRole, Role, StaffType, Unit, UnitK
 from lms.records.settings import RecordSettings
 from lms.training import service
 
+DEMO_LAUNCHED_DAYS_AGO = 60  # the demo trust's training started this long ago
 DEMO_PASSWORD = "learn-the-policy-2026"  # noqa: S105 - the documented demo password, not a secret
 
 E, C, V, A = StaffType.employee, StaffType.consultant, StaffType.volunteer, StaffType.agency_worker

@@ -55,3 +55,18 @@ def test_demo_staff_have_a_backdated_history_but_the_printed_logins_start_fresh(
     assert (AttemptState.in_progress, None) in states
     logins = {email for _, email in demo_logins(db.session)}
     assert not any(a.person.email in logins for a in attempts)
+
+
+def test_the_demo_trust_shows_every_kind_of_standing(app, library):
+    from lms.clock import today
+    from lms.content.store import load_library
+    from lms.models import ModuleProgress
+    from lms.records.settings import RecordSettings
+    from lms.records.status import state_sql
+
+    load_library(db.session, library)
+    db.session.commit()
+    app.test_cli_runner().invoke(args=["demo", "seed"])
+    state = state_sql(today(), RecordSettings())
+    found = dict(db.session.execute(select(state, func.count()).where(ModuleProgress.required).group_by(state)).all())
+    assert {"overdue", "passed", "expired", "in_progress"} <= set(found), found
