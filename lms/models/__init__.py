@@ -2,6 +2,7 @@
 
 from lms.models.content import Clause, Module, ModuleVersion, PolicyVersion, Scenario
 from lms.models.people import ImportRun, Person, PersonRole, Role, StaffType, Unit, UnitKind
+from lms.models.requests import Delegation, Request, RequestEvent, RequestKind, RequestState
 from lms.models.training import (
     Answer,
     Attempt,
@@ -19,6 +20,7 @@ __all__ = [
     "AttemptItem",
     "AttemptState",
     "Clause",
+    "Delegation",
     "ImportRun",
     "Contest",
     "Module",
@@ -29,6 +31,10 @@ __all__ = [
     "PersonRole",
     "PolicyVersion",
     "ReminderLog",
+    "Request",
+    "RequestEvent",
+    "RequestKind",
+    "RequestState",
     "Role",
     "Scenario",
     "StaffType",
