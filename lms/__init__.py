@@ -72,6 +72,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from lms.approvals import bp as approvals_bp
     from lms.auth import bp as auth_bp
     from lms.certificates import bp as certificates_bp
     from lms.library import bp as library_bp
@@ -85,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(library_bp, url_prefix="/library")
     app.register_blueprint(people_bp, url_prefix="/people")
     app.register_blueprint(team_bp, url_prefix="/team")
+    app.register_blueprint(approvals_bp, url_prefix="/requests")
 
     @app.get("/healthz")
     def healthz():

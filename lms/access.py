@@ -108,3 +108,42 @@ def _remind_person(person: Person, target: Person) -> bool:
     if target.line_manager_id == person.id:
         return True
     return person.has_role(Role.headteacher) and target.unit_id == person.unit_id
+
+
+@rule("requests.register")
+def _view_register(person: Person, _: Any) -> bool:
+    """The register of business-use authorisations (5.1): headteachers their unit, trust leads and the CEO all."""
+    return person.active and bool(person.role_set & {Role.headteacher, Role.trust_lead, Role.ceo})
+
+
+@rule("requests.use")
+def _use_requests(person: Person, _: Any) -> bool:
+    """Any active member of staff makes requests (5.1, 5.2, 2.2/2.3, 4.5/6.5) and sees their own."""
+    return person.active
+
+
+@rule("request.view")
+def _view_request(person: Person, request: Any) -> bool:
+    """The person who asked, the person it was sent to, and whoever stands in for them today."""
+    from lms.approvals.service import may_view
+    from lms.extensions import db
+
+    return request is not None and may_view(db.session, person, request)
+
+
+@rule("requests.delegate")
+def _delegate_requests(person: Person, _: Any) -> bool:
+    """Approvers name a colleague to decide for them: headteachers, the CEO, and line managers."""
+    from flask import g
+
+    from lms.extensions import db
+    from lms.team.service import has_active_reports
+
+    if not person.active:
+        return False
+    if person.role_set & {Role.headteacher, Role.ceo}:
+        return True
+    cache = g.setdefault("manages_cache", {})  # shared with team.view: one query per request
+    if person.id not in cache:
+        cache[person.id] = has_active_reports(db.session, person)
+    return cache[person.id]

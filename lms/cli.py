@@ -65,6 +65,49 @@ def reminders_send() -> None:
         raise SystemExit(1)
 
 
+approvals = click.Group("approvals", help="Business-use authorisations (policy 5.1).")
+
+
+@approvals.command("lapse")
+def approvals_lapse() -> None:
+    """Lapse every authorisation that no longer stands and tell the person and the approver (run daily from cron).
+
+    Each lapse is committed only once both have been told, one request at a time: a crash or a
+    mail failure never loses a lapse that was announced, and the next run retries the rest.
+    """
+    from lms import mail
+    from lms.approvals import notify
+    from lms.approvals.service import Lapse, lapse_due
+
+    base_url = current_app.config["APP_BASE_URL"]
+    done: list[str] = []
+    failed: list[str] = []
+
+    def announce(lapse: Lapse) -> None:
+        request = lapse.request
+        line = f"request {request.id} ({request.requester.full_name}): {lapse.reason}"
+        try:
+            notify.lapsed(mail.send, request, lapse.reason, base_url)
+        except mail.MailError as exc:
+            db.session.rollback()  # not recorded: the next run lapses and announces it again
+            failed.append(f"{line} ({exc})")
+            return
+        db.session.commit()
+        done.append(line)
+
+    lapse_due(db.session, record_settings(), today(), after_each=announce)
+    db.session.commit()
+    click.echo(f"{len(done)} authorisation(s) lapsed.")
+    for line in done:
+        click.echo(line)
+    for problem in failed:
+        click.echo(f"error: {problem}", err=True)
+    if failed:
+        click.echo(f"{len(failed)} lapse(s) could not be announced and were not recorded; run again to retry them.",
+                   err=True)
+        raise SystemExit(1)
+
+
 demo = click.Group("demo", help="Demo data for trying the app on a laptop.")
 
 
@@ -151,3 +194,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(records)
     app.cli.add_command(staff)
     app.cli.add_command(reminders)
+    app.cli.add_command(approvals)

@@ -7,11 +7,12 @@ state the actor saw, so when two people decide at once exactly one wins and the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from lms.approvals.routing import RoutingError, route
 from lms.clock import today, utcnow
@@ -193,8 +194,12 @@ def _move(session: Session, request: Request, actor: Person | None, action: str,
         raise ApprovalError("Only the system does that.")
     seen = request.state
     if seen not in starts:
-        raise ApprovalError(f"This request is {seen.label.lower()}; it can no longer be "
-                            f"{ACTION_WORDS.get(action, 'changed that way')}.")
+        # Earlier than any state the move starts from means "not yet"; otherwise "no longer".
+        order = list(RequestState)
+        when = "cannot be" if order.index(seen) < min(order.index(x) for x in starts) else "can no longer be"
+        raise ApprovalError(f"This request is {seen.label.lower()}; it {when} "
+                            f"{ACTION_WORDS.get(action, 'changed that way')}"
+                            f"{' until it is approved' if when == 'cannot be' and action == 'mark_answered' else ''}.")
     if actor is not None:
         if actor.id == request.requester_id and who == APPROVER:
             raise ApprovalError("You cannot decide your own request.")
@@ -219,11 +224,12 @@ def _move(session: Session, request: Request, actor: Person | None, action: str,
     return request
 
 
-def business_use_pass(session: Session, person: Person, settings: RecordSettings) -> ModuleProgress | None:
+def business_use_pass(session: Session, person: Person, settings: RecordSettings,
+                      on: date | None = None) -> ModuleProgress | None:
     """The person's progress in the business-use module when it holds a current pass, else None."""
     progress = session.scalar(select(ModuleProgress).join(Module, Module.id == ModuleProgress.module_id)
                               .where(Module.slug == BUSINESS_USE_MODULE, ModuleProgress.person_id == person.id))
-    return progress if progress is not None and standing(progress, today(), settings).current else None
+    return progress if progress is not None and standing(progress, on or today(), settings).current else None
 
 
 def require_training(session: Session, request: Request, actor: Person, note: str = "") -> Request:
@@ -292,19 +298,30 @@ def lapse_reason(session: Session, request: Request, settings: RecordSettings, o
         return f"{person.full_name} has changed unit"
     if person.line_manager_id != request.line_manager_id:
         return f"{person.full_name} has a new line manager"
-    if request.training_attempt_id is not None and business_use_pass(session, person, settings) is None:
+    if request.training_attempt_id is not None and business_use_pass(session, person, settings, on) is None:
         return "the training pass it relied on has expired"
     return None
 
 
-def lapse_due(session: Session, settings: RecordSettings, on: date) -> list[Lapse]:
-    """Lapse every approved business use that no longer stands; the caller tells the people concerned."""
+def lapse_due(session: Session, settings: RecordSettings, on: date,
+              after_each: Callable[[Lapse], None] | None = None) -> list[Lapse]:
+    """Lapse every approved business use that no longer stands; the caller tells the people concerned.
+
+    `after_each` is called with each lapse as soon as it is made, so a job can tell the people and
+    commit one request at a time (a crash then never loses a lapse that was announced).
+    """
     lapsed = []
-    for request in session.scalars(select(Request).where(Request.kind == K.business_use,
-                                                         Request.state == S.approved).order_by(Request.id)):
+    for request in list(session.scalars(select(Request).where(Request.kind == K.business_use,
+                                                              Request.state == S.approved).order_by(Request.id))):
         reason = lapse_reason(session, request, settings, on)
         if reason:
-            lapsed.append(Lapse(_move(session, request, None, "lapse", f"Lapsed: {reason}."), reason))
+            try:
+                lapse = Lapse(_move(session, request, None, "lapse", f"Lapsed: {reason}."), reason)
+            except ApprovalError:
+                continue  # another run lapsed it a moment ago; it announced it too
+            lapsed.append(lapse)
+            if after_each is not None:
+                after_each(lapse)
     return lapsed
 
 
@@ -316,20 +333,33 @@ def my_requests(session: Session, person: Person) -> list[Request]:
 
 
 def to_decide(session: Session, person: Person) -> list[Request]:
-    """Open requests routed to this person or to someone they stand in for today."""
+    """Open requests routed to this person or to someone they stand in for today: those awaiting a decision,
+    and approved business uses (which the approver may still revoke). An approved reference or media
+    enquiry needs nothing more from the approver, so it leaves the list."""
     approvers = [person.id, *session.scalars(select(Delegation.approver_id).where(
         Delegation.delegate_id == person.id, Delegation.starts_on <= today(), Delegation.ends_on >= today()))]
     return list(session.scalars(
         select(Request).where(Request.approver_id.in_(approvers), Request.requester_id != person.id,
-                              Request.state.in_([S.submitted, S.training_required, S.approved]))
+                              or_(Request.state.in_([S.submitted, S.training_required]),
+                                  and_(Request.kind == K.business_use, Request.state == S.approved)))
         .order_by(Request.created_at, Request.id)
     ))
 
 
 def register(session: Session, viewer: Person, on: date) -> list[Request]:
-    """Current business-use authorisations: a headteacher's unit, or the whole trust for trust leads and the CEO."""
-    query = select(Request).where(Request.kind == K.business_use, Request.state == S.approved,
-                                  or_(Request.expires_on.is_(None), Request.expires_on >= on))
+    """Current business-use authorisations: a headteacher's unit, or the whole trust for trust leads and the CEO.
+
+    An approval that no longer stands is left out even before the lapse job has run: its date has
+    passed, or the person has left or changed unit or line manager since asking (the snapshots on
+    the request). A training pass that ran out is found by the job alone (`lapse_due`).
+    """
+    query = (select(Request).join(Person, Person.id == Request.requester_id)
+             .where(Request.kind == K.business_use, Request.state == S.approved,
+                    or_(Request.expires_on.is_(None), Request.expires_on >= on),
+                    Person.active.is_(True), Person.unit_id == Request.unit_id,
+                    Person.line_manager_id.is_not_distinct_from(Request.line_manager_id))
+             .options(contains_eager(Request.requester), selectinload(Request.unit),
+                      selectinload(Request.events).selectinload(RequestEvent.actor)))
     if not viewer.role_set & {Role.trust_lead, Role.ceo}:
         query = query.where(Request.unit_id == viewer.unit_id)
     return list(session.scalars(query.order_by(Request.unit_id, Request.expires_on, Request.id)))

@@ -164,7 +164,7 @@ def test_approval_needs_a_future_review_date_and_known_conditions(trust):
 def test_a_media_enquiry_cannot_be_answered_without_written_approval(trust):
     enquiry = service.submit_media_enquiry(db.session, trust.teacher, enquirer="J. Reporter", outlet="Hertsmere Gazette",
                                            question="Why did the school close early?", deadline=today())
-    with pytest.raises(ApprovalError, match="it can no longer be marked as answered"):
+    with pytest.raises(ApprovalError, match="it cannot be marked as answered until it is approved"):
         service.mark_answered(db.session, enquiry, trust.teacher)
     with pytest.raises(ApprovalError, match="Approved response: enter this."):
         service.approve(db.session, enquiry, trust.head, SETTINGS, approved_response=" ")
