@@ -75,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.approvals import bp as approvals_bp
     from lms.auth import bp as auth_bp
     from lms.certificates import bp as certificates_bp
+    from lms.dashboards import bp as dashboards_bp
     from lms.library import bp as library_bp
     from lms.people import bp as people_bp
     from lms.team import bp as team_bp
@@ -83,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(training_bp)
+    app.register_blueprint(dashboards_bp, url_prefix="/dashboards")
     app.register_blueprint(library_bp, url_prefix="/library")
     app.register_blueprint(people_bp, url_prefix="/people")
     app.register_blueprint(team_bp, url_prefix="/team")

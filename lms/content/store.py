@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from lms.content.schema import Library, ModuleSpec, PolicySpec
+from lms.content.schema import Library, ModuleSpec, PolicySpec, clause_group
 from lms.models import Clause, Module, ModuleVersion, PolicyVersion, Scenario
 
 
@@ -102,6 +102,7 @@ def _upsert_module(session: Session, spec: ModuleSpec, policy: PolicyVersion) ->
             posted_at=s.posted_at, authorised_business_use=s.authorised_business_use, post=s.post,
             verdict=s.verdict, clauses=list(s.clauses), followed=list(s.followed),
             explanation=s.explanation, difficulty=s.difficulty,
+            clause_group=clause_group(s.verdict, s.clauses, s.followed),
         )
         for i, s in enumerate(spec.scenarios, start=1)
     ]

@@ -1,5 +1,6 @@
 """All models, importable from one place (Alembic and the app need them registered)."""
 
+from lms.models.api import ApiToken
 from lms.models.content import Clause, Module, ModuleVersion, PolicyVersion, Scenario
 from lms.models.people import ImportRun, Person, PersonRole, Role, StaffType, Unit, UnitKind
 from lms.models.requests import Delegation, Request, RequestEvent, RequestKind, RequestState
@@ -15,6 +16,7 @@ from lms.models.training import (
 )
 
 __all__ = [
+    "ApiToken",
     "Answer",
     "Attempt",
     "AttemptItem",

@@ -114,6 +114,8 @@ class Scenario(db.Model):
     verdict: Mapped[str] = mapped_column(String(10))
     clauses: Mapped[list[str]] = mapped_column(JSON)
     followed: Mapped[list[str]] = mapped_column(JSON)
+    # The clause the scenario teaches (lms.content.schema.clause_group), for GROUP BY in dashboards.
+    clause_group: Mapped[str] = mapped_column(String(20), default="none", server_default="none", index=True)
     explanation: Mapped[str] = mapped_column(Text)
     difficulty: Mapped[str | None] = mapped_column(String(10))
 

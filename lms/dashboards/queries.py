@@ -1,0 +1,124 @@
+"""SQL aggregates behind the dashboards, their CSV files and the read API (one source for all).
+
+Everything is a GROUP BY over module_progress (the per-person, per-module summary), with the
+state worked out in SQL by lms.records.status.state_sql: the number of statements never
+depends on the number of people. Completion is a snapshot as of today; the date range in the
+filters applies to attempts (scores, understanding, completion over time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, and_, case, distinct, func, select
+from sqlalchemy.orm import Session
+
+from lms.dashboards.scope import Filters, Scope
+from lms.models import Module, ModuleProgress, ModuleVersion, Person, Unit
+from lms.records.settings import RecordSettings
+from lms.records.status import State, state_sql
+
+COMPLETE = (State.passed.value, State.due_soon.value)  # due_soon counts only with a valid pass, below
+
+
+@dataclass(frozen=True)
+class CompletionRow:
+    key: str
+    label: str
+    people: int
+    required: int
+    completed: int
+    overdue: int
+    due_soon: int
+    expired: int
+
+    @property
+    def share(self) -> float | None:
+        return self.completed / self.required if self.required else None
+
+
+def _required_rows(scope: Scope, filters: Filters) -> Select:
+    """FROM module_progress (required) JOIN people JOIN modules, limited to the scope and filters."""
+    query = (select().select_from(ModuleProgress)
+             .join(Person, Person.id == ModuleProgress.person_id)
+             .join(Module, Module.id == ModuleProgress.module_id)
+             .where(ModuleProgress.required, scope.people_filter()))
+    if filters.unit_id is not None:
+        query = query.where(Person.unit_id == filters.unit_id)
+    if filters.staff_type is not None:
+        query = query.where(Person.staff_type == filters.staff_type)
+    if filters.module:
+        query = query.where(Module.slug == filters.module)
+    return query
+
+
+def completed_sql(today: date) -> object:
+    """Holds a pass valid today on the current policy (the `current` of a Standing)."""
+    return and_(ModuleProgress.valid_until.is_not(None), ModuleProgress.valid_until >= today,
+                ModuleProgress.refresh_clauses.is_(None))
+
+
+def completion_by(session: Session, dimension: str, scope: Scope, filters: Filters, today: date,
+                  settings: RecordSettings) -> list[CompletionRow]:
+    """Completion per unit, staff type or module, in one statement."""
+    state = state_sql(today, settings)
+    done = completed_sql(today)
+    if dimension == "unit":
+        key, label, extra = Unit.id, Unit.name, [Person.unit_id == Unit.id]
+    elif dimension == "staff_type":
+        key, label, extra = Person.staff_type, Person.staff_type, []
+    elif dimension == "module":
+        key, label, extra = Module.slug, ModuleVersion.title, [ModuleVersion.module_id == Module.id,
+                                                               ModuleVersion.is_current]
+    else:
+        raise ValueError(f"unknown dimension {dimension!r}")
+    query = _required_rows(scope, filters)
+    if dimension == "unit":
+        query = query.join(Unit, *extra)
+    elif dimension == "module":
+        query = query.join(ModuleVersion, and_(*extra))
+    query = query.add_columns(
+        key.label("key"), label.label("label"),
+        func.count(distinct(ModuleProgress.person_id)).label("people"),
+        func.count().label("required"),
+        func.sum(case((done, 1), else_=0)).label("completed"),
+        func.sum(case((state == State.overdue.value, 1), else_=0)).label("overdue"),
+        func.sum(case((and_(state == State.due_soon.value, ~done), 1), else_=0)).label("due_soon"),
+        func.sum(case((state == State.expired.value, 1), else_=0)).label("expired"),
+    ).group_by(key, label).order_by(label)
+    return [CompletionRow(str(getattr(r.key, "value", r.key)), str(getattr(r.label, "value", r.label)),
+                          r.people, r.required, int(r.completed or 0), int(r.overdue or 0),
+                          int(r.due_soon or 0), int(r.expired or 0))
+            for r in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    person_id: int
+    name: str
+    unit: str
+    staff_type: str
+    module: str
+    state: str
+    last_score: float | None
+    passed_at: date | None
+    valid_until: date | None
+    due_on: date | None
+
+
+def team_records(session: Session, scope: Scope, filters: Filters, today: date, settings: RecordSettings,
+                 limit: int | None = None, offset: int = 0) -> list[RecordRow]:
+    """Each person's required modules with state, score and dates (one statement)."""
+    query = (_required_rows(scope, filters)
+             .join(Unit, Unit.id == Person.unit_id)
+             .join(ModuleVersion, and_(ModuleVersion.module_id == Module.id, ModuleVersion.is_current))
+             .add_columns(Person.id, Person.first_name, Person.last_name, Unit.name, Person.staff_type,
+                          ModuleVersion.title, state_sql(today, settings).label("state"), ModuleProgress.last_score,
+                          ModuleProgress.passed_at, ModuleProgress.valid_until, ModuleProgress.due_on)
+             .order_by(Unit.name, Person.last_name, Person.first_name, Person.id, ModuleVersion.title))
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    return [RecordRow(r[0], f"{r[1]} {r[2]}", r[3], r[4].value, r[5], r[6],
+                      float(r[7]) if r[7] is not None else None, r[8].date() if r[8] else None, r[9], r[10])
+            for r in session.execute(query)]

@@ -1,0 +1,109 @@
+"""What a viewer may see (their team, their unit, or the trust) and the filters in the URL."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from lms.models import Person, Role, StaffType
+
+
+@dataclass(frozen=True)
+class Scope:
+    """`unit_ids` None means every unit; `manager_id` limits to that person's direct reports."""
+
+    label: str
+    unit_ids: tuple[int, ...] | None = None
+    manager_id: int | None = None
+
+    @property
+    def spans_units(self) -> bool:
+        """Views across several units hide small groups (privacy threshold)."""
+        return self.manager_id is None and (self.unit_ids is None or len(self.unit_ids) > 1)
+
+    def people_filter(self) -> ColumnElement[bool]:
+        conditions = [Person.active]
+        if self.unit_ids is not None:
+            conditions.append(Person.unit_id.in_(self.unit_ids))
+        if self.manager_id is not None:
+            conditions.append(Person.line_manager_id == self.manager_id)
+        from sqlalchemy import and_
+
+        return and_(*conditions)
+
+
+def scopes_for(session: Session, viewer: Person) -> list[Scope]:
+    """Every scope the viewer may choose, widest first; empty when they may see none."""
+    found = []
+    if viewer.role_set & {Role.trust_lead, Role.ceo}:
+        found.append(Scope("The whole trust"))
+    if viewer.has_role(Role.headteacher):
+        found.append(Scope(f"{viewer.unit.name}", unit_ids=(viewer.unit_id,)))
+    has_reports = session.scalar(select(Person.id).where(Person.line_manager_id == viewer.id, Person.active).limit(1))
+    if has_reports is not None:
+        found.append(Scope("My direct reports", manager_id=viewer.id))
+    return found
+
+
+def trust_wide(scope: Scope) -> bool:
+    return scope.unit_ids is None and scope.manager_id is None
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Filters carried in the query string, so a view can be shared and bookmarked."""
+
+    unit_id: int | None = None
+    staff_type: StaffType | None = None
+    module: str | None = None  # slug
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> tuple[Filters, list[str]]:
+        """Parse; unknown or malformed values are dropped and named in the returned problems."""
+        problems: list[str] = []
+        values: dict = {}
+        if args.get("unit"):
+            if args["unit"].isdigit():
+                values["unit_id"] = int(args["unit"])
+            else:
+                problems.append("unit: not a unit")
+        if args.get("staff_type"):
+            try:
+                values["staff_type"] = StaffType(args["staff_type"])
+            except ValueError:
+                problems.append(f"staff type: {args['staff_type']!r} is not one of "
+                                + ", ".join(t.value for t in StaffType))
+        if args.get("module"):
+            values["module"] = args["module"][:80]
+        for key, name in (("from", "date_from"), ("to", "date_to")):
+            if args.get(key):
+                try:
+                    values[name] = date.fromisoformat(args[key])
+                except ValueError:
+                    problems.append(f"{key}: give a date as YYYY-MM-DD")
+        filters = cls(**values)
+        if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+            problems.append("from: the start of the date range is after its end")
+            filters = replace(filters, date_from=None, date_to=None)
+        return filters, problems
+
+    def as_args(self) -> dict[str, str]:
+        out = {}
+        if self.unit_id is not None:
+            out["unit"] = str(self.unit_id)
+        if self.staff_type is not None:
+            out["staff_type"] = self.staff_type.value
+        if self.module:
+            out["module"] = self.module
+        if self.date_from:
+            out["from"] = self.date_from.isoformat()
+        if self.date_to:
+            out["to"] = self.date_to.isoformat()
+        return out
