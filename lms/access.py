@@ -41,6 +41,17 @@ def require(name: str, obj: Any = None) -> None:
         abort(403)
 
 
+def fetch(model: type, object_id: int, name: str) -> Any:
+    """The object with this id if the rule allows it: 404 when there is none, 403 when not allowed."""
+    from lms.extensions import db
+
+    found = db.session.get(model, object_id)
+    if found is None:
+        abort(404)
+    require(name, found)
+    return found
+
+
 def allowed(name: str) -> Callable:
     """View decorator for rules that need no object."""
     def decorate(view: Callable) -> Callable:
@@ -142,6 +153,25 @@ def _delegate_requests(person: Person, _: Any) -> bool:
     if not person.active:
         return False
     if person.role_set & {Role.headteacher, Role.ceo}:
+        return True
+    cache = g.setdefault("manages_cache", {})  # shared with team.view: one query per request
+    if person.id not in cache:
+        cache[person.id] = has_active_reports(db.session, person)
+    return cache[person.id]
+
+
+@rule("api.tokens")
+def _api_tokens(person: Person, _: Any) -> bool:
+    """Personal API tokens are for people who may see a dashboard: exactly when
+    lms.dashboards.scope.scopes_for is not empty (trust leads, the CEO, headteachers, line managers)."""
+    from flask import g
+
+    from lms.extensions import db
+    from lms.team.service import has_active_reports
+
+    if not person.active:
+        return False
+    if person.role_set & {Role.trust_lead, Role.ceo, Role.headteacher}:
         return True
     cache = g.setdefault("manages_cache", {})  # shared with team.view: one query per request
     if person.id not in cache:

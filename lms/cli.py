@@ -15,7 +15,7 @@ from lms.content.store import ContentError, load_library
 from lms.extensions import db
 from lms.records.requirements import sync_requirements
 from lms.records.service import after_content_load
-from lms.records.settings import RecordSettings
+from lms.records.settings import app_settings as record_settings
 
 
 def _library(paths: tuple[str, ...]):
@@ -31,9 +31,6 @@ def _report_problems(library, consequence: str) -> None:
 scenarios = click.Group("scenarios", help="Check and load training content from scenarios/*.yaml.")
 records = click.Group("records", help="Keep training records current.")
 
-
-def record_settings() -> RecordSettings:
-    return RecordSettings.from_config(current_app.config)
 
 
 @records.command("sync")

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from wtforms import SelectChoice
 
 from lms import mail
-from lms.access import allowed, require
+from lms.access import allowed, fetch
 from lms.approvals import notify, routing, service
 from lms.approvals.forms import (
     ACTION_FORMS,
@@ -29,7 +29,7 @@ from lms.approvals.service import CONDITION_FLAGS, ApprovalError
 from lms.clock import today
 from lms.extensions import db
 from lms.models import Delegation, Module, ModuleProgress, Person, Request, RequestKind, Role
-from lms.records.settings import RecordSettings
+from lms.records.settings import app_settings as record_settings
 from lms.records.status import Standing, standing
 
 bp = Blueprint("approvals", __name__)
@@ -63,17 +63,10 @@ BUTTONS = {"approve": "Approve", "decline": "Decline", "require_training": "Requ
            "close": "Close the report"}
 
 
-def record_settings() -> RecordSettings:
-    return RecordSettings.from_config(current_app.config)
-
 
 def get_request(request_id: int) -> Request:
     """A request this person may see: 404 if there is none, 403 if it is not theirs to see."""
-    found = db.session.get(Request, request_id)
-    if found is None:
-        abort(404)
-    require("request.view", found)
-    return found
+    return fetch(Request, request_id, "request.view")
 
 
 def relation(kind: RequestKind, approver: Person, requester: Person) -> str:

@@ -1,10 +1,10 @@
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
 from lms.access import allowed, require
 from lms.certificates import pdf, service
 from lms.clock import today
 from lms.extensions import db, limiter
-from lms.records.settings import RecordSettings
+from lms.records.settings import app_settings as record_settings
 
 bp = Blueprint("certificates", __name__)
 
@@ -41,7 +41,7 @@ def verify(code: str):
     if attempt is None:
         response = Response(render_template("certificates/not_found.html"), status=404)
     else:
-        result = service.verification(db.session, attempt, today(), RecordSettings.from_config(current_app.config))
+        result = service.verification(db.session, attempt, today(), record_settings())
         response = Response(render_template("certificates/verify.html", result=result))
     response.headers["Cache-Control"] = "no-store"  # the answer changes as time passes
     response.headers["X-Robots-Tag"] = "noindex"

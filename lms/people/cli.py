@@ -13,7 +13,7 @@ from lms.clock import today
 from lms.extensions import db
 from lms.people.importer import check_rows, read_staff_csv
 from lms.people.service import DEFAULT_CENTRAL_UNIT, apply_import, known_people
-from lms.records.settings import RecordSettings
+from lms.records.settings import app_settings as record_settings
 
 staff = click.Group("staff", help="Keep staff in line with the trust's staff list.")
 
@@ -36,7 +36,7 @@ def staff_import(path: Path, full: bool) -> None:
         with click.progressbar(length=len(checked.rows), label="Importing", file=sys.stderr) as bar:
             result = apply_import(
                 db.session, checked, full=full, started_by=None, source=f"cli: {path.name}"[:255],
-                settings=RecordSettings.from_config(current_app.config), today=today(),
+                settings=record_settings(), today=today(),
                 central_unit_name=current_app.config.get("CENTRAL_UNIT_NAME", DEFAULT_CENTRAL_UNIT),
                 progress=bar.update,
             )

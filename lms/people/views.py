@@ -8,7 +8,7 @@ from lms.extensions import db
 from lms.people.forms import ImportForm
 from lms.people.importer import COLUMNS, Problem, check_rows, read_staff_csv, shown
 from lms.people.service import DEFAULT_CENTRAL_UNIT, apply_import, known_people
-from lms.records.settings import RecordSettings
+from lms.records.settings import app_settings as record_settings
 
 bp = Blueprint("people", __name__)
 
@@ -43,7 +43,7 @@ def import_staff():
         result = apply_import(
             db.session, staff, full=form.full.data, started_by=current_user._get_current_object(),
             source=f"upload: {shown(upload.filename or 'staff.csv', 200)}",
-            settings=RecordSettings.from_config(current_app.config), today=today(),
+            settings=record_settings(), today=today(),
             central_unit_name=current_app.config.get("CENTRAL_UNIT_NAME", DEFAULT_CENTRAL_UNIT),
         )
         db.session.commit()

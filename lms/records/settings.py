@@ -19,3 +19,10 @@ class RecordSettings:
             pass_valid_months=int(config.get("PASS_VALID_MONTHS", cls.pass_valid_months)),
             due_soon_days=int(config.get("DUE_SOON_DAYS", cls.due_soon_days)),
         )
+
+
+def app_settings() -> RecordSettings:
+    """The running app's settings (for views and commands; services take them as an argument)."""
+    from flask import current_app
+
+    return RecordSettings.from_config(current_app.config)

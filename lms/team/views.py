@@ -7,15 +7,12 @@ from lms.clock import today
 from lms.extensions import db
 from lms.models import Person
 from lms.records.reminders import ManualOutcome, remind_one
-from lms.records.settings import RecordSettings
+from lms.records.settings import app_settings as record_settings
 from lms.team import service
 from lms.training.forms import EmptyForm
 
 bp = Blueprint("team", __name__)
 
-
-def record_settings() -> RecordSettings:
-    return RecordSettings.from_config(current_app.config)
 
 
 def chosen_scope() -> tuple[str, list[str]]:

@@ -1,12 +1,12 @@
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from lms.access import allowed, require
+from lms.access import allowed, fetch
 from lms.clock import today
 from lms.extensions import db
 from lms.models import Attempt, AttemptState
-from lms.records.settings import RecordSettings
+from lms.records.settings import app_settings as record_settings
 from lms.training import export, service
 from lms.training.forms import AnswerForm, ContestForm, EmptyForm
 from lms.training.service import TrainingError
@@ -14,17 +14,10 @@ from lms.training.service import TrainingError
 bp = Blueprint("training", __name__)
 
 
-def record_settings() -> RecordSettings:
-    return RecordSettings.from_config(current_app.config)
-
 
 def get_attempt(attempt_id: int) -> Attempt:
     """The signed-in person's own attempt: 404 if there is none, 403 if it is someone else's."""
-    attempt = db.session.get(Attempt, attempt_id)
-    if attempt is None:
-        abort(404)
-    require("attempt.own", attempt)
-    return attempt
+    return fetch(Attempt, attempt_id, "attempt.own")
 
 
 @bp.get("/")
