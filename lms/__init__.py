@@ -72,6 +72,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from lms.api import account_bp as api_tokens_bp
+    from lms.api import bp as api_bp
     from lms.approvals import bp as approvals_bp
     from lms.auth import bp as auth_bp
     from lms.certificates import bp as certificates_bp
@@ -89,6 +91,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(people_bp, url_prefix="/people")
     app.register_blueprint(team_bp, url_prefix="/team")
     app.register_blueprint(approvals_bp, url_prefix="/requests")
+    app.register_blueprint(api_bp, url_prefix="/api")
+    app.register_blueprint(api_tokens_bp)
 
     @app.get("/healthz")
     def healthz():

@@ -111,6 +111,25 @@ def _view_team(person: Person, _: Any) -> bool:
     return cache[person.id]
 
 
+@rule("dashboards.view")
+def _view_dashboards(person: Person, _: Any) -> bool:
+    """Whoever has a dashboard scope: trust leads and the CEO, headteachers, line managers of anyone active."""
+    return bool(dashboard_scopes(person))
+
+
+def dashboard_scopes(person: Person) -> list:
+    """lms.dashboards.scope.scopes_for, asked once per request (the nav asks on every page)."""
+    from flask import g
+
+    from lms.dashboards.scope import scopes_for
+    from lms.extensions import db
+
+    cache = g.setdefault("dashboard_scopes_cache", {})
+    if person.id not in cache:
+        cache[person.id] = scopes_for(db.session, person)
+    return cache[person.id]
+
+
 @rule("person.remind")
 def _remind_person(person: Person, target: Person) -> bool:
     """A line manager reminds a direct report; a headteacher anyone active in their unit; never oneself."""
@@ -162,18 +181,5 @@ def _delegate_requests(person: Person, _: Any) -> bool:
 
 @rule("api.tokens")
 def _api_tokens(person: Person, _: Any) -> bool:
-    """Personal API tokens are for people who may see a dashboard: exactly when
-    lms.dashboards.scope.scopes_for is not empty (trust leads, the CEO, headteachers, line managers)."""
-    from flask import g
-
-    from lms.extensions import db
-    from lms.team.service import has_active_reports
-
-    if not person.active:
-        return False
-    if person.role_set & {Role.trust_lead, Role.ceo, Role.headteacher}:
-        return True
-    cache = g.setdefault("manages_cache", {})  # shared with team.view: one query per request
-    if person.id not in cache:
-        cache[person.id] = has_active_reports(db.session, person)
-    return cache[person.id]
+    """Personal API tokens are for people who may see a dashboard (the same scopes, asked once per request)."""
+    return person.active and bool(dashboard_scopes(person))

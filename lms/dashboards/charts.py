@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from pathlib import Path
 
 import plotly
 import plotly.graph_objects as go
 import plotly.io as pio
+from markupsafe import Markup
 
 # plotly.js ships inside the plotly package: the app serves that file, never a CDN.
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -15,7 +18,36 @@ BASE_LAYOUT = dict(margin=dict(l=60, r=20, t=30, b=60), font=dict(family="system
                    paper_bgcolor="#ffffff", plot_bgcolor="#ffffff", height=360)
 
 
-def to_json(figure: go.Figure) -> str:
-    """The figure as JSON for a <script type="application/json"> block (the template escapes it)."""
+# Inside <script> nothing is unescaped, so HTML escaping would break the JSON; instead the characters
+# that could end the block or open a comment are written as JSON escapes, which parse to the same text.
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
+                              "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def to_json(figure: go.Figure) -> Markup:
+    """The figure as JSON, safe as it stands inside <script type="application/json"> (Markup: no escaping again)."""
     figure.update_layout(**{k: v for k, v in BASE_LAYOUT.items() if k not in figure.layout or not figure.layout[k]})
-    return pio.to_json(figure, validate=False, pretty=False)
+    # Safe by construction: JSON with every character that could end the block escaped above.
+    return Markup(pio.to_json(figure, validate=False, pretty=False).translate(_SCRIPT_SAFE))  # noqa: S704
+
+
+@cache
+def plotly_version() -> str:
+    """The bundled plotly.js version (static/css/plotly.css was copied from it)."""
+    with PLOTLY_JS.open(encoding="utf-8") as f:
+        match = re.search(r"plotly\.js v([\w.-]+)", f.read(500))
+    return match.group(1) if match else "unknown"
+
+
+@cache
+def plotly_style_placeholders() -> tuple[str, ...]:
+    """Ids of the <style> elements plotly.js adds as it loads unless an element with that id is on the page.
+
+    Only maplibre's stylesheet, for map traces the dashboards never draw: the CSP (style-src 'self')
+    would refuse it and log a violation, so the page carries an empty <template> with each id instead.
+    (plotly's own rules are in static/css/plotly.css, see templates/dashboards/_chart.html.)
+    """
+    text = PLOTLY_JS.read_text(encoding="utf-8")
+    found = re.findall(r'if\(!document\.getElementById\("([\w-]+)"\)\)\{var \w+=document\.createElement\("style"\)', text)
+    return tuple(dict.fromkeys(found))
+

@@ -70,7 +70,7 @@ class Filters:
         problems: list[str] = []
         values: dict = {}
         if args.get("unit"):
-            if args["unit"].isdigit():
+            if args["unit"].isascii() and args["unit"].isdigit() and len(args["unit"]) <= 9:  # not "²", not huge
                 values["unit_id"] = int(args["unit"])
             else:
                 problems.append("unit: not a unit")

@@ -1,0 +1,195 @@
+"""The read-only JSON API (/api/v1/...), its OpenAPI document and a page describing it.
+
+Every /api/v1 call: a personal token in `Authorization: Bearer` (401 otherwise), a person who
+may see a dashboard (403 otherwise), a scope among theirs (`?scope=<index>`, the widest by
+default) and the dashboards' filters; malformed parameters answer 400 naming the parameter.
+Rate-limited per token. The bodies come from the same queries as the dashboard pages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import wraps
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from sqlalchemy.orm import Session
+
+from lms.api import openapi, report, tokens
+from lms.clock import utcnow
+from lms.dashboards import completion
+from lms.dashboards.privacy import Privacy
+from lms.dashboards.queries import completion_by, team_records
+from lms.dashboards.scope import Filters, Scope, scopes_for, trust_wide
+from lms.extensions import csrf, db, limiter
+from lms.models import Person
+from lms.records.settings import RecordSettings, app_settings
+
+bp = Blueprint("api", __name__)
+csrf.exempt(bp)  # no cookies, no forms: a token in a header, and GET only
+
+BIG = 2**31 - 1  # ids and offsets beyond this are refused before they reach the database
+_DIGITS = re.compile(r"[0-9]{1,10}")
+
+
+def token_key() -> str:
+    """Rate-limit key: the token's hash (never the token itself); the address when there is no token."""
+    plaintext = tokens.parse_header(request.headers.get("Authorization"))
+    return f"api-token:{tokens.hash_token(plaintext)}" if plaintext else f"api-addr:{request.remote_addr}"
+
+
+per_token = limiter.shared_limit(openapi.RATE_LIMIT, scope="api-v1", key_func=token_key)
+
+
+class BadParameter(Exception):
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+        self.message = message
+
+
+def error(status: int, message: str, **extra) -> Response:
+    response = jsonify(error=message, **extra)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def unauthorized(header: str | None) -> Response:
+    if not header:
+        response = error(401, "Send a personal API token in the header 'Authorization: Bearer smp_...'. "
+                              "Tokens are made at /account/tokens.")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    else:
+        response = error(401, "The token is not valid: it is malformed, unknown or revoked, or its owner has left.")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api", error="invalid_token"'
+    return response
+
+
+def int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name, "")
+    if raw == "":
+        return default
+    if not _DIGITS.fullmatch(raw) or not low <= int(raw) <= high:
+        raise BadParameter(name, f"{name}: give a whole number from {low} to {high}")
+    return int(raw)
+
+
+def problem_parameter(problem: str) -> str:
+    """Filters.from_args names the field before a colon ("staff type: ..."): as a query parameter."""
+    return problem.split(":", 1)[0].strip().replace(" ", "_")
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One authenticated API call: who asks, in which scope, with which filters, as of when."""
+
+    person: Person
+    scopes: list[Scope]
+    index: int
+    filters: Filters
+    now: datetime
+    today: date
+    settings: RecordSettings
+
+    @property
+    def privacy(self) -> Privacy:
+        return Privacy.for_scope(self.scope, current_app.config)
+
+    @property
+    def scope(self) -> Scope:
+        return self.scopes[self.index]
+
+    def envelope(self) -> dict:
+        return report.envelope(self.scopes, self.index, self.filters, self.now, self.today)
+
+
+def _ask(session: Session, person: Person, now: datetime) -> Ask | Response:
+    scopes = scopes_for(session, person)
+    if not scopes:
+        return error(403, "This token's owner may see no dashboard, so the API has nothing to show them.")
+    index = int_arg("scope", 0, 0, len(scopes) - 1)
+    unit = request.args.get("unit", "")
+    if unit and not (_DIGITS.fullmatch(unit) and int(unit) <= BIG):
+        raise BadParameter("unit", "unit: give a unit's id, a whole number")
+    filters, problems = Filters.from_args(request.args)
+    if problems:
+        raise BadParameter(problem_parameter(problems[0]), problems[0])
+    scope = scopes[index]
+    if filters.unit_id is not None and not trust_wide(scope):
+        # The pages quietly drop this filter; a program is told instead of being handed other figures.
+        raise BadParameter("unit", f"unit: only a trust-wide scope is narrowed to a unit, not {scope.label!r}")
+    if filters.unit_id is not None or filters.module:
+        _, problems = completion.check_filters(filters, scope, completion.filter_options(session, scope))
+        if problems:  # no such unit or module: the pages' own check
+            raise BadParameter(problem_parameter(problems[0]), problems[0])
+    return Ask(person, scopes, index, filters, now, now.date(), app_settings())
+
+
+def api_call(view: Callable[[Ask], dict]) -> Callable[[], Response]:
+    """Authenticate the token, resolve scope and filters, answer the view's dict as JSON (never cached)."""
+    @wraps(view)
+    def wrapper() -> Response:
+        now = utcnow()
+        header = request.headers.get("Authorization")
+        person = tokens.authenticate(db.session, header, now)
+        if person is None:
+            return unauthorized(header)
+        try:
+            ask = _ask(db.session, person, now)
+            response = ask if isinstance(ask, Response) else jsonify(view(ask))
+        except BadParameter as bad:
+            response = error(400, bad.message, parameter=bad.parameter)
+        db.session.commit()  # the token's last use
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    return wrapper
+
+
+def _completion(ask: Ask, dimension: str) -> dict:
+    rows = completion_by(db.session, dimension, ask.scope, ask.filters, ask.today, ask.settings)
+    return {**ask.envelope(), "rows": report.completion_rows(dimension, rows, ask.privacy)}
+
+
+@bp.get("/v1/completion/units")
+@per_token
+@api_call
+def completion_units(ask: Ask) -> dict:
+    return _completion(ask, "unit")
+
+
+@bp.get("/v1/completion/modules")
+@per_token
+@api_call
+def completion_modules(ask: Ask) -> dict:
+    return _completion(ask, "module")
+
+
+@bp.get("/v1/completion/staff-types")
+@per_token
+@api_call
+def completion_staff_types(ask: Ask) -> dict:
+    return _completion(ask, "staff_type")
+
+
+@bp.get("/v1/team/records")
+@per_token
+@api_call
+def team_records_page(ask: Ask) -> dict:
+    limit = int_arg("limit", openapi.RECORDS_LIMIT_DEFAULT, 1, openapi.RECORDS_LIMIT_MAX)
+    offset = int_arg("offset", 0, 0, BIG)
+    rows = team_records(db.session, ask.scope, ask.filters, ask.today, ask.settings, limit=limit + 1, offset=offset)
+    return {**ask.envelope(), "limit": limit, "offset": offset,
+            "next_offset": offset + limit if len(rows) > limit else None, "rows": report.record_rows(rows[:limit])}
+
+
+@bp.get("/openapi.json")
+def openapi_json() -> Response:
+    return jsonify(openapi.document())
+
+
+@bp.get("/")
+def index() -> str:
+    return render_template("api/index.html", doc=openapi.document(), rate=openapi.RATE_LIMIT)

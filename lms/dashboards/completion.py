@@ -1,0 +1,259 @@
+"""The completion dashboard: each chart's figure, table rows and CSV from one builder.
+
+The page and the CSV files call the same `Dashboard.chart(name)`, so a CSV always holds exactly
+the numbers of the table beside the chart, small groups hidden alike (lms.dashboards.privacy).
+Nothing here reads the request: the view hands over the scope, the checked filters and today.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from functools import cached_property
+
+import plotly.graph_objects as go
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lms.dashboards import figures
+from lms.dashboards.charts import to_json
+from lms.dashboards.more_queries import (
+    authorisations_by_state,
+    cumulative_completion,
+    date_range,
+    score_distribution,
+)
+from lms.dashboards.privacy import Privacy, present
+from lms.dashboards.queries import CompletionRow, completion_by
+from lms.dashboards.scope import Filters, Scope, trust_wide
+from lms.models import Module, ModuleVersion, StaffType, Unit
+from lms.records.settings import RecordSettings
+from lms.training.export import safe_cell
+
+CHARTS = ("by-unit", "by-staff-type", "over-time", "due", "scores", "authorisations")
+DEFAULT_TARGET = 0.9
+COMPLETION_HEADERS = ["People", "Required modules", "Completed", "Completed (%)", "Overdue", "Due soon", "Expired"]
+
+
+def percent(share: float | None) -> float | None:
+    return None if share is None else round(share * 100, 1)
+
+
+def staff_type_label(value: str) -> str:
+    try:
+        return StaffType(value).label.capitalize()
+    except ValueError:
+        return value
+
+
+def _completion_numbers(row: CompletionRow) -> list:
+    return [row.people, row.required, row.completed, percent(row.share), row.overdue, row.due_soon, row.expired]
+
+
+# --- the filters' choices ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Options:
+    units: list[tuple[int, str]]    # only for trust-wide views: the drill-down
+    modules: list[tuple[str, str]]  # (slug, title of the current version)
+
+    def unit_name(self, unit_id: int | None) -> str | None:
+        return next((name for i, name in self.units if i == unit_id), None)
+
+    def module_title(self, slug: str | None) -> str | None:
+        return next((title for s, title in self.modules if s == slug), None)
+
+
+def filter_options(session: Session, scope: Scope) -> Options:
+    units = list(session.execute(select(Unit.id, Unit.name).order_by(Unit.name))) if trust_wide(scope) else []
+    modules = list(session.execute(
+        select(Module.slug, ModuleVersion.title).join(ModuleVersion, ModuleVersion.module_id == Module.id)
+        .where(ModuleVersion.is_current).order_by(ModuleVersion.title)))
+    return Options([(i, n) for i, n in units], [(s, t) for s, t in modules])
+
+
+def check_filters(filters: Filters, scope: Scope, options: Options) -> tuple[Filters, list[str]]:
+    """Drop what this viewer may not ask for or what does not exist, naming each filter dropped.
+
+    Only trust-wide viewers drill down into a unit; anyone else's unit filter is ignored, so a
+    filter can narrow a view but never widen it.
+    """
+    problems = []
+    if filters.unit_id is not None:
+        if not trust_wide(scope):
+            filters = replace(filters, unit_id=None)
+        elif options.unit_name(filters.unit_id) is None:
+            problems.append("unit: there is no such unit")
+            filters = replace(filters, unit_id=None)
+    if filters.module and options.module_title(filters.module) is None:
+        problems.append(f"module: there is no module {filters.module!r}")
+        filters = replace(filters, module=None)
+    return filters, problems
+
+
+# --- charts --------------------------------------------------------------------------------------
+
+@dataclass
+class Chart:
+    id: str
+    title: str
+    headers: list[str]
+    rows: list[list] = field(default_factory=list)  # the table's and the CSV's rows
+    figure: go.Figure | None = None                   # None: nothing to draw
+    note: str | None = None
+    empty: str = "Nothing to show for these filters."
+    links: list[str | None] | None = None             # drill-down link of each row's heading, if any
+
+    @cached_property
+    def figure_json(self) -> Markup | None:
+        return to_json(self.figure) if self.figure is not None else None
+
+    def csv_bytes(self) -> bytes:
+        """UTF-8 with a byte-order mark (Excel), formula-looking cells guarded."""
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(self.headers)
+        writer.writerows([safe_cell(cell) for cell in row] for row in self.rows)
+        return out.getvalue().encode("utf-8-sig")
+
+
+class Dashboard:
+    """The numbers for one scope and set of filters; each query runs at most once, and only when needed."""
+
+    def __init__(self, session: Session, scope: Scope, filters: Filters, today: date, settings: RecordSettings,
+                 privacy: Privacy, target: float = DEFAULT_TARGET) -> None:
+        self.session, self.scope, self.filters, self.today = session, scope, filters, today
+        self.settings, self.privacy, self.target = settings, privacy, target
+        self.start, self.end = date_range(filters, today)
+
+    def available(self) -> tuple[str, ...]:
+        """By unit only where the view spans units."""
+        return tuple(c for c in CHARTS if c != "by-unit" or self.scope.spans_units)
+
+    def charts(self) -> list[Chart]:
+        return [self.chart(name) for name in self.available()]
+
+    def chart(self, name: str) -> Chart:
+        if name not in self.available():
+            raise KeyError(name)
+        return getattr(self, "_" + name.replace("-", "_"))()
+
+    # shared numbers
+
+    @cached_property
+    def by_staff_type(self) -> list[CompletionRow]:
+        return completion_by(self.session, "staff_type", self.scope, self.filters, self.today, self.settings)
+
+    @cached_property
+    def totals(self) -> CompletionRow:
+        """The whole selection: each person has one staff type, so the staff-type rows add up to it."""
+        rows = self.by_staff_type
+        return CompletionRow("all", "All", *(sum(getattr(r, f) for r in rows) for f in
+                                             ("people", "required", "completed", "overdue", "due_soon", "expired")))
+
+    @property
+    def too_few(self) -> bool:
+        """The whole selection is a small group (a view across units narrowed by its filters)."""
+        return self.privacy.hides(self.totals.people)
+
+    def _too_few_note(self) -> str:
+        return (f"Fewer than {self.privacy.threshold} people match these filters, so these numbers are not shown "
+                "in a view across units.")
+
+    def _hidden_note(self, hidden: int, groups: str) -> str | None:
+        if not hidden:
+            return None
+        return (f"{groups.capitalize()} of fewer than {self.privacy.threshold} people are left out of the chart; "
+                f"the table says “{self.privacy.label}” for them.")
+
+    # one method per chart
+
+    def _by_unit(self) -> Chart:
+        rows = completion_by(self.session, "unit", self.scope, self.filters, self.today, self.settings)
+        rows = sorted(rows, key=lambda r: (-(r.share or 0), r.label))
+        shown = present(rows, self.privacy, lambda r: r.label, _completion_numbers)
+        links = [r.key for r in rows] if trust_wide(self.scope) else None
+        return Chart("by-unit", "Completion by unit", ["Unit", *COMPLETION_HEADERS], shown.cells,
+                     figures.completion_by_unit(shown.shown, self.target) if shown.shown else None,
+                     note=self._hidden_note(shown.hidden, "units"), links=links)
+
+    def _by_staff_type(self) -> Chart:
+        shown = present(self.by_staff_type, self.privacy, lambda r: staff_type_label(r.key), _completion_numbers)
+        drawn = [(staff_type_label(r.key), r) for r in shown.shown]
+        return Chart("by-staff-type", "Completion by staff type", ["Staff type", *COMPLETION_HEADERS], shown.cells,
+                     figures.completion_by_staff_type(drawn, self.target) if drawn else None,
+                     note=self._hidden_note(shown.hidden, "staff types"))
+
+    def _over_time(self) -> Chart:
+        title = "Completion over time"
+        headers = ["Week beginning", "First passes that week", "Completed so far", "Completed so far (%)"]
+        period = f"{self.start:%-d %b %Y} and {self.end:%-d %b %Y}"
+        if self.too_few:
+            return Chart("over-time", title, headers, empty=self._too_few_note())
+        required = self.totals.required
+        weeks = cumulative_completion(self.session, self.scope, self.filters, self.start, self.end, required)
+        return Chart("over-time", title, headers,
+                     [[w.week_start.isoformat(), w.passes, w.cumulative, percent(w.share)] for w in weeks],
+                     figures.cumulative_completion(weeks, required, self.start, self.end, self.today, self.target)
+                     if required else None,
+                     note=f"Required modules first passed between {period}, as a share of the {required} required "
+                          "in this view today. Weeks in which nobody passed are left out of the table.",
+                     empty=f"Nobody in this view passed a required module between {period}.")
+
+    def _due(self) -> Chart:
+        title = "Overdue, due soon and expired"
+        headers = ["State", "Required modules", "Share of required (%)"]
+        if self.too_few:
+            return Chart("due", title, headers, empty=self._too_few_note())
+        t = self.totals
+        counts = [("Overdue", t.overdue), ("Due soon", t.due_soon), ("Expired", t.expired)]
+        rows = [[label, n, percent(n / t.required) if t.required else None] for label, n in counts]
+        return Chart("due", title, headers, rows if t.required else [],
+                     figures.due_counts(counts) if t.required else None,
+                     note=f"Required modules as of {self.today:%-d %b %Y}: not yet passed and past their due date "
+                          "(overdue), due within the coming days (due soon), or passed but no longer valid "
+                          "(expired).")
+
+    def _scores(self) -> Chart:
+        title = "Score distribution"
+        headers = ["Score", "Results"]
+        if self.too_few:
+            return Chart("scores", title, headers, empty=self._too_few_note())
+        bands = score_distribution(self.session, self.scope, self.filters, self.start, self.end)
+        any_result = any(b.results for b in bands)
+        period = f"{self.start:%-d %b %Y} and {self.end:%-d %b %Y}"
+        return Chart("scores", title, headers, [[b.label, b.results] for b in bands] if any_result else [],
+                     figures.score_distribution(bands) if any_result else None,
+                     note=f"The latest score of each required module, for results submitted between {period}.",
+                     empty=f"No results were submitted between {period}.")
+
+    def _authorisations(self) -> Chart:
+        title = "Business-use authorisations"
+        headers = ["State", "Requests", "People"]
+        if self.too_few:
+            return Chart("authorisations", title, headers, empty=self._too_few_note())
+        states = authorisations_by_state(self.session, self.scope, self.filters)
+        any_request = any(s.requests for s in states)
+        return Chart("authorisations", title, headers,
+                     [[s.label, s.requests, s.people] for s in states] if any_request else [],
+                     figures.authorisations(states) if any_request else None,
+                     note="Requests to use social media for the school or trust (policy 5.1) by people in this view, "
+                          "by their state today. The module and date filters do not apply.",
+                     empty="Nobody in this view has asked for business use of social media.")
+
+
+def summary(dashboard: Dashboard) -> list[tuple[str, object]]:
+    """The headline numbers above the charts (hidden, like everything else, for a small group)."""
+    t = dashboard.totals
+    if dashboard.too_few:
+        return [("People", dashboard.privacy.label)]
+    return [("People", t.people), ("Required modules", t.required), ("Completed", t.completed),
+            ("Completed (%)", percent(t.share) if t.required else "–"), ("Overdue", t.overdue)]
+
+
+def scope_choices(scopes: Sequence[Scope]) -> list[tuple[int, str]]:
+    return [(i, s.label) for i, s in enumerate(scopes)]
