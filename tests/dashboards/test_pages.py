@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import plotly.graph_objects as go
 import pytest
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
 from lms.clock import add_months, travel_to
 from lms.content.schema import read_library
@@ -40,6 +40,7 @@ from lms.records.service import after_content_load
 from lms.records.settings import RecordSettings
 from lms.records.status import State, standing
 from tests.conftest import PROJECT_ROOT, SCENARIOS
+from tests.sqlcount import count_statements as shared_count_statements
 
 DAY0 = date(2026, 9, 1)      # the training year 2026/27 starts; everyone is required both modules, due 1 Oct
 TODAY = date(2026, 10, 15)   # the dashboards are looked at on this day
@@ -512,18 +513,8 @@ def test_every_number_is_on_the_page_without_javascript(make_client, trust):
 # --- the number of statements does not grow with the number of people ------------------------------
 
 def count_statements(client, url: str) -> int:
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        with travel_to(TODAY):
-            assert client.get(url).status_code == 200, url
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return len(statements)
+    with travel_to(TODAY):
+        return shared_count_statements(client, url)
 
 
 def add_people(how_many: int, trust: Trust, start: int) -> None:

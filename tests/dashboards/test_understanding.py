@@ -12,7 +12,7 @@ from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import func, insert, select
 
 from lms.clock import travel_to
 from lms.dashboards import understanding
@@ -33,6 +33,7 @@ from lms.models import (
     Unit,
 )
 from lms.training.grading import POINTS
+from tests.sqlcount import count_statements
 from tests.training.helpers import answer, drawn, right_answer, scenario_at, start, wrong_answer
 
 SLUG = "core-social-media"
@@ -420,18 +421,6 @@ def test_the_heatmap_is_drawn_with_blank_cells_for_small_groups(make_client, tru
 
 # --- statements ------------------------------------------------------------------------------------
 
-def count_statements(client, url: str) -> int:
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return len(statements)
 
 
 def add_people_with_answers(unit: Unit, count: int, first: int) -> None:

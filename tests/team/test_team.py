@@ -5,11 +5,12 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from lms.clock import travel_to
 from lms.extensions import db
 from lms.models import ModuleProgress, Person, ReminderLog, Role, Unit
+from tests.sqlcount import count_statements
 
 DAY0 = date(2026, 9, 1)
 OVERDUE = DAY0 + timedelta(days=31)
@@ -190,18 +191,6 @@ def test_html_in_a_name_is_shown_escaped(make_client, trust, smtp):
     assert "<script>alert" not in page and "Reminder sent to &lt;script&gt;" in page
 
 
-def count_statements(client, url: str) -> int:
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return len(statements)
 
 
 def test_the_team_page_takes_as_many_queries_for_30_people_as_for_3(make_client, people, content):
