@@ -1,6 +1,7 @@
 """All models, importable from one place (Alembic and the app need them registered)."""
 
 from lms.models.api import ApiToken
+from lms.models.audit import AuditEvent, AuditHead
 from lms.models.content import Clause, Module, ModuleVersion, PolicyVersion, Scenario
 from lms.models.people import ImportRun, Person, PersonRole, Role, StaffType, Unit, UnitKind
 from lms.models.requests import Delegation, Request, RequestEvent, RequestKind, RequestState
@@ -18,6 +19,8 @@ from lms.models.training import (
 __all__ = [
     "ApiToken",
     "Answer",
+    "AuditEvent",
+    "AuditHead",
     "Attempt",
     "AttemptItem",
     "AttemptState",

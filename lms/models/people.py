@@ -69,6 +69,12 @@ class Person(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Sessions and data protection (issue 7): a password change ends other sessions; retention
+    # counts from when someone left; an anonymised person keeps only what aggregates need.
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     unit: Mapped[Unit] = relationship(back_populates="people")
     line_manager: Mapped[Person | None] = relationship(remote_side=[id])

@@ -1,0 +1,121 @@
+"""Appending to the hash-chained audit log, and walking it to find the first broken link.
+
+An event's hash is SHA-256 over the previous hash and the event's fields in a fixed JSON form,
+so changing any field, deleting a row or inserting one between two others breaks the chain.
+Appends happen in the caller's transaction: the event is stored if and only if what it
+describes is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from lms.clock import utcnow
+from lms.models import AuditEvent, AuditHead
+
+GENESIS = "0" * 64
+
+
+def _digest(prev_hash: str, seq: int, at: datetime, action: str, actor_id: int | None, subject_id: int | None,
+            object_type: str | None, object_id: int | None, detail: str, address: str | None) -> str:
+    body = json.dumps(
+        [seq, at.isoformat(timespec="microseconds"), action, actor_id, subject_id, object_type, object_id,
+         detail, address],
+        separators=(",", ":"), ensure_ascii=True,
+    )
+    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+
+
+def _head(session: Session) -> AuditHead:
+    """Lock the head of the chain (creating it on an empty database) and return it."""
+    locked = session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq))
+    if locked.rowcount == 0:  # a database emptied by hand (tests); the migration inserts the head
+        session.add(AuditHead(id=1, seq=0, last_hash=GENESIS))
+        session.flush()
+    return session.execute(select(AuditHead).where(AuditHead.id == 1).execution_options(populate_existing=True)
+                           ).scalar_one()
+
+
+def record(session: Session, action: str, *, actor_id: int | None = None, subject_id: int | None = None,
+           object_type: str | None = None, object_id: int | None = None, detail: dict[str, Any] | None = None,
+           address: str | None = None) -> AuditEvent:
+    """Append one event in the current transaction (the caller commits)."""
+    head = _head(session)
+    text = json.dumps(detail or {}, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    at = utcnow().astimezone(UTC)
+    seq = head.seq + 1
+    address = (address or None) and address[:45]
+    digest = _digest(head.last_hash, seq, at, action, actor_id, subject_id, object_type, object_id, text, address)
+    event = AuditEvent(seq=seq, at=at, action=action, actor_id=actor_id, subject_id=subject_id,
+                       object_type=object_type, object_id=object_id, detail=text, address=address,
+                       prev_hash=head.last_hash, hash=digest)
+    session.add(event)
+    head.seq = seq
+    head.last_hash = digest
+    session.flush()
+    return event
+
+
+def record_request(action: str, **fields: Any) -> AuditEvent:
+    """`record` for the current web request: the signed-in person is the actor, their address is kept."""
+    from flask import request
+    from flask_login import current_user
+
+    from lms.extensions import db
+
+    if "actor_id" not in fields and current_user and current_user.is_authenticated:
+        fields["actor_id"] = current_user.id
+    fields.setdefault("address", request.remote_addr)
+    return record(db.session, action, **fields)
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    seq: int
+    event_id: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"event {self.seq}" + (f" (id {self.event_id})" if self.event_id is not None else "")
+        return f"{where}: {self.reason}"
+
+
+def verify(session: Session, batch: int = 5000) -> tuple[int, BrokenLink | None]:
+    """Walk the chain in order: (events checked, the first broken link or None)."""
+    prev = GENESIS
+    expected_seq = 1
+    checked = 0
+    last_seq = 0
+    columns = (AuditEvent.id, AuditEvent.seq, AuditEvent.at, AuditEvent.action, AuditEvent.actor_id,
+               AuditEvent.subject_id, AuditEvent.object_type, AuditEvent.object_id, AuditEvent.detail,
+               AuditEvent.address, AuditEvent.prev_hash, AuditEvent.hash)
+    while True:  # in batches of plain rows: the log may be long
+        rows = session.execute(
+            select(*columns).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq).limit(batch)
+        ).all()
+        if not rows:
+            break
+        for row in rows:
+            if row.seq != expected_seq:
+                return checked, BrokenLink(expected_seq, None, f"missing: the next event stored is {row.seq}")
+            if row.prev_hash != prev:
+                return checked, BrokenLink(row.seq, row.id, "does not follow the event before it")
+            digest = _digest(row.prev_hash, row.seq, row.at, row.action, row.actor_id, row.subject_id,
+                             row.object_type, row.object_id, row.detail, row.address)
+            if digest != row.hash:
+                return checked, BrokenLink(row.seq, row.id, "its contents were changed after it was written")
+            prev = row.hash
+            expected_seq += 1
+            checked += 1
+            last_seq = row.seq
+    head = session.execute(select(AuditHead.seq, AuditHead.last_hash).where(AuditHead.id == 1)).first()
+    if head is not None and (head.seq != checked or head.last_hash != prev):
+        return checked, BrokenLink(checked + 1, None, f"missing: the log should hold {head.seq} events")
+    return checked, None
