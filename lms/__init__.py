@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 
@@ -11,6 +10,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from lms import config as settings
+from lms import logs
 from lms.config import PROJECT_ROOT
 
 
@@ -35,8 +35,22 @@ def create_app(config: dict | None = None) -> Flask:
     register_security_headers(app)
     register_commands(app)
     register_template_helpers(app)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    register_proxy(app)
+    logs.configure(app)
     return app
+
+
+def register_proxy(app: Flask) -> None:
+    """Behind PROXY_HOPS trusted proxies, take the client's address and scheme from X-Forwarded-*.
+
+    The sign-in limits key on the client address: without this every request would seem to
+    come from the proxy; with it set too high a client could choose its own address.
+    """
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
 def register_extensions(app: Flask) -> None:

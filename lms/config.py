@@ -30,6 +30,7 @@ def from_environment(instance_path: str) -> dict:
         "SCENARIOS_DIR": os.environ.get("SCENARIOS_DIR", str(PROJECT_ROOT / "scenarios")),
         "CENTRAL_UNIT_NAME": os.environ.get("CENTRAL_UNIT_NAME", "Central Team"),  # staff import: the trust's own unit
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "lms"),  # instances sharing Redis share counts
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", env == "production"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -55,6 +56,12 @@ def from_environment(instance_path: str) -> dict:
         # Dashboards: the completion target drawn on the charts, and the smallest group shown in views across units.
         "DASHBOARD_TARGET": float(os.environ.get("DASHBOARD_TARGET", "0.9")),
         "MIN_GROUP_SIZE": int(os.environ.get("MIN_GROUP_SIZE", "5")),
+        # Production: structured logs, and how many proxies (nginx, a load balancer) sit in front
+        # and set X-Forwarded-For/-Proto; 0 trusts none, so a client cannot spoof its address.
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json" if env == "production" else "text"),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
+        "LOG_REQUESTS": _bool("LOG_REQUESTS", env == "production"),
+        "PROXY_HOPS": int(os.environ.get("PROXY_HOPS", "0")),
     }
 
 
@@ -75,4 +82,10 @@ def check_production(config: dict) -> None:
         raise RuntimeError(
             "LMS_ENV=production needs SECRET_KEY set to a random value of at least 32 "
             "characters (for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+        )
+    if str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):
+        # Each gunicorn worker would count on its own: the sign-in limits would multiply by the workers.
+        raise RuntimeError(
+            "LMS_ENV=production needs RATELIMIT_STORAGE_URI pointing at shared storage, "
+            "for example redis://127.0.0.1:6379/0."
         )

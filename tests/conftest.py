@@ -65,6 +65,22 @@ def pytest_report_header(config):
     return f"database backends: {', '.join(BACKENDS)}"
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgresql_only: runs on PostgreSQL only (production behaviour, real concurrency)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """A `postgresql_only` test is not collected for the SQLite backend (rather than shown as skipped)."""
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        sqlite_case = callspec is not None and str(callspec.params.get("database_url", "")) == "sqlite"
+        (drop if sqlite_case and item.get_closest_marker("postgresql_only") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def _migrate(url: str) -> None:
     from flask_migrate import upgrade
 

@@ -1,4 +1,7 @@
+import json
+
 import pytest
+from flask import request
 
 from lms import create_app
 from lms.config import INSECURE_DEV_KEY
@@ -35,8 +38,38 @@ def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch, key)
 def test_production_starts_with_a_real_secret_key(monkeypatch):
     monkeypatch.setenv("LMS_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "k" * 64)
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
     app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["LOG_FORMAT"] == "json"
+
+
+def test_production_refuses_per_worker_rate_limit_storage(monkeypatch):
+    monkeypatch.setenv("LMS_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "k" * 64)
+    monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
+    with pytest.raises(RuntimeError, match="RATELIMIT_STORAGE_URI"):
+        create_app()
+
+
+def test_json_log_lines_carry_the_request(database_url, capsys):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "LOG_FORMAT": "json",
+                      "LOG_REQUESTS": True})
+    app.test_client().get("/healthz", environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    request_lines = [line for line in lines if line["logger"] == "lms.request"]
+    assert request_lines, lines
+    assert request_lines[-1]["path"] == "/healthz" and request_lines[-1]["status"] == 200
+    assert request_lines[-1]["address"] == "192.0.2.7" and request_lines[-1]["ts"].endswith("Z")
+
+
+@pytest.mark.parametrize("hops, expected", [(0, "10.0.0.1"), (1, "203.0.113.9")])
+def test_client_address_is_taken_from_the_proxy_only_when_configured(database_url, hops, expected):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "PROXY_HOPS": hops})
+    seen = []
+    app.before_request(lambda: seen.append(request.remote_addr))
+    app.test_client().get("/healthz", headers={"X-Forwarded-For": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    assert seen == [expected]
 
 
 def test_healthz_answers_when_the_database_does(client):

@@ -1,0 +1,23 @@
+"""gunicorn settings for production (`gunicorn -c gunicorn.conf.py wsgi:app`); each can be overridden by env.
+
+Workers are processes: the app holds no state between requests that is not in PostgreSQL
+(records), Redis (rate-limit counters) or the signed session cookie, so any worker — or any
+instance on another machine sharing the same database, Redis and SECRET_KEY — can answer.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))  # a PDF certificate is the slowest page, about 1 s
+graceful_timeout = 20
+max_requests = 2000  # recycle workers now and then, so a slow leak can never grow without bound
+max_requests_jitter = 200
+# The app writes one structured line per request itself (lms/logs.py), so gunicorn's own access log is off.
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+# Only these proxy addresses may set X-Forwarded-*; the app's PROXY_HOPS decides how many hops to trust.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
