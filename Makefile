@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 FLASK   = $(BIN)/flask --app wsgi
 
-.PHONY: run test lint setup
+.PHONY: run test lint setup bench
 
 $(VENV)/.run-deps: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,8 +14,19 @@ $(VENV)/.run-deps: requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.test-deps: $(VENV)/.run-deps requirements-dev.txt
+$(VENV)/.test-deps: $(VENV)/.run-deps $(VENV)/.system-packages requirements-dev.txt node_modules/.installed
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# apt packages the tests need (WeasyPrint's libraries, Chromium, Java, npm), installed only when missing.
+$(VENV)/.system-packages: scripts/system-packages | $(VENV)/.run-deps
+	scripts/system-packages
+	touch $@
+
+# Test-only tools from npm (vnu-jar: the Nu HTML Checker), exactly as package-lock.json pins them.
+# --ignore-scripts: vnu-jar's install script would fetch a Java runtime; the tests use the system's.
+node_modules/.installed: package.json package-lock.json $(VENV)/.system-packages
+	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
 ## Set up the embedded default (SQLite in instance/), load content and the demo trust, serve.
@@ -31,7 +42,13 @@ run: setup
 ## Install what the tests need and run the whole suite (SQLite, and PostgreSQL when reachable).
 test: $(VENV)/.test-deps
 	$(BIN)/ruff check lms tests
+	$(BIN)/bandit -q -r lms -c pyproject.toml --severity-level high
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check lms tests
+
+## The benchmarks of issue 9 (bench/README.md; needs wrk and PostgreSQL): writes bench/RESULTS.md.
+bench: $(VENV)/.run-deps bench/requirements.txt
+	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
+	$(BIN)/python -m bench.run_all $(BENCH_ARGS)

@@ -21,3 +21,6 @@ errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # Only these proxy addresses may set X-Forwarded-*; the app's PROXY_HOPS decides how many hops to trust.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn 27's control socket defaults to one path per user (~/.gunicorn/gunicorn.ctl), which two
+# instances on one host would fight over; nothing here uses it.
+control_socket_disable = True

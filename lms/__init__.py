@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from lms import config as settings
 from lms import logs
 from lms.config import PROJECT_ROOT
+from lms.forms_common import refuse_unsafe_address
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -33,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_security_headers(app)
+    app.before_request(refuse_unsafe_address)  # a NUL in an address would reach PostgreSQL: a 400
     register_commands(app)
     register_template_helpers(app)
     register_proxy(app)
@@ -93,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.certificates import bp as certificates_bp
     from lms.dashboards import bp as dashboards_bp
     from lms.library import bp as library_bp
+    from lms.notices import bp as notices_bp
     from lms.people import bp as people_bp
     from lms.team import bp as team_bp
     from lms.training import bp as training_bp
@@ -107,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(approvals_bp, url_prefix="/requests")
     app.register_blueprint(api_bp, url_prefix="/api")
     app.register_blueprint(api_tokens_bp)
+    app.register_blueprint(notices_bp)
 
     @app.get("/healthz")
     def healthz():
@@ -157,6 +161,8 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(error):
+        if getattr(error, "response", None) is not None:  # a limit that answers in its own words (sign-in)
+            return error.response
         return page(429, "Too many attempts", "Too many attempts. Wait a minute and try again.")
 
     @app.errorhandler(500)

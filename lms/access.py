@@ -1,8 +1,10 @@
 """The one access-control mechanism: every "may this person see or do this?" is asked here.
 
 Rules are named functions of (person, object). Views ask through `require` (or the `allowed`
-decorator); templates ask through `can`. Anonymous people are sent to sign in; a signed-in
-person without the right gets 403.
+decorator, or `fetch` for an object by id); templates, the API and the services that narrow
+what a viewer sees ask through `can`. Anonymous people are sent to sign in; a signed-in
+person without the right gets 403. Someone who has left (not active) may do nothing, even
+with a session still open. tests/security/test_access_matrix.py holds every route to this.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from flask import abort
 from flask_login import current_user
 
 from lms.extensions import login_manager
-from lms.models import Attempt, Person, Role
+from lms.models import ApiToken, Attempt, Person, Role
 
 Rule = Callable[[Person, Any], bool]
 _RULES: dict[str, Rule] = {}
@@ -31,6 +33,8 @@ def rule(name: str) -> Callable[[Rule], Rule]:
 def can(person: Any, name: str, obj: Any = None) -> bool:
     if person is None or not getattr(person, "is_authenticated", False):
         return False
+    if not person.active:  # a session opened before someone left grants nothing
+        return False
     return _RULES[name](person, obj)
 
 
@@ -41,14 +45,20 @@ def require(name: str, obj: Any = None) -> None:
         abort(403)
 
 
-def fetch(model: type, object_id: int, name: str) -> Any:
-    """The object with this id if the rule allows it: 404 when there is none, 403 when not allowed."""
+def fetch(model: type, object_id: int, name: str, *, refused: int = 403) -> Any:
+    """The object with this id if the rule allows it: 404 when there is none, `refused` when not allowed.
+
+    `refused=404` is for objects whose very existence is private (someone else's API token).
+    """
     from lms.extensions import db
 
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
     found = db.session.get(model, object_id)
     if found is None:
         abort(404)
-    require(name, found)
+    if not can(current_user, name, found):
+        abort(refused)
     return found
 
 
@@ -82,10 +92,25 @@ def _own_certificate(person: Person, attempt: Attempt) -> bool:
     return attempt.person_id == person.id
 
 
+TRUST_WIDE = frozenset({Role.trust_lead, Role.ceo})
+
+
+@rule("scope.trust")
+def _see_trust(person: Person, _: Any) -> bool:
+    """Trust leads and the CEO see every unit's figures and register (dashboards, API, register)."""
+    return bool(person.role_set & TRUST_WIDE)
+
+
+@rule("scope.unit")
+def _see_unit(person: Person, _: Any) -> bool:
+    """A headteacher sees their own unit (team view, dashboards, API, register)."""
+    return person.has_role(Role.headteacher)
+
+
 @rule("library.review")
 def _review_library(person: Person, _: Any) -> bool:
     """Trust leads (and the CEO) review what staff are taught and the contests raised."""
-    return bool(person.role_set & {Role.trust_lead, Role.ceo})
+    return bool(person.role_set & TRUST_WIDE)
 
 
 @rule("people.import")
@@ -94,20 +119,34 @@ def _import_people(person: Person, _: Any) -> bool:
     return person.active and person.has_role(Role.admin)
 
 
+@rule("people.subject_access")
+def _subject_access(person: Person, _: Any) -> bool:
+    """Admins answer subject access requests: everything stored about one person, as JSON and CSV."""
+    return person.active and person.has_role(Role.admin)
+
+
 @rule("team.view")
 def _view_team(person: Person, _: Any) -> bool:
     """Line managers (of anyone active) see their reports; headteachers see their unit."""
+    return bool(team_scopes(person))
+
+
+@rule("team.scope")
+def _team_scope(person: Person, scope: Any) -> bool:
+    """Which view of a team (lms.team.service: "unit", "reports") this person may take."""
+    return scope in team_scopes(person)
+
+
+def team_scopes(person: Person) -> list[str]:
+    """lms.team.service.scopes_for, asked once per request (the nav asks on every page)."""
     from flask import g
 
     from lms.extensions import db
-    from lms.team.service import has_active_reports
+    from lms.team.service import scopes_for
 
-    if person.has_role(Role.headteacher):
-        return True
-    # Asked by the nav on every page: one query per request, not one per question.
-    cache = g.setdefault("manages_cache", {})
+    cache = g.setdefault("team_scopes_cache", {})
     if person.id not in cache:
-        cache[person.id] = has_active_reports(db.session, person)
+        cache[person.id] = scopes_for(db.session, person)
     return cache[person.id]
 
 
@@ -161,25 +200,48 @@ def _view_request(person: Person, request: Any) -> bool:
     return request is not None and may_view(db.session, person, request)
 
 
+@rule("request.act")
+def _act_on_request(person: Person, target: Any) -> bool:
+    """A move on a request (approve, decline, withdraw…) by the side it belongs to: the approver or their
+    delegate for decisions (never the person who asked), the person who asked for their own moves."""
+    from lms.approvals.service import may_make
+    from lms.extensions import db
+
+    request, action = target
+    return may_make(db.session, person, request, action)
+
+
 @rule("requests.delegate")
 def _delegate_requests(person: Person, _: Any) -> bool:
     """Approvers name a colleague to decide for them: headteachers, the CEO, and line managers."""
-    from flask import g
-
-    from lms.extensions import db
-    from lms.team.service import has_active_reports
+    from lms.team.service import REPORTS
 
     if not person.active:
         return False
     if person.role_set & {Role.headteacher, Role.ceo}:
         return True
-    cache = g.setdefault("manages_cache", {})  # shared with team.view: one query per request
-    if person.id not in cache:
-        cache[person.id] = has_active_reports(db.session, person)
-    return cache[person.id]
+    return REPORTS in team_scopes(person)  # shared with team.view: one query per request
 
 
 @rule("api.tokens")
 def _api_tokens(person: Person, _: Any) -> bool:
     """Personal API tokens are for people who may see a dashboard (the same scopes, asked once per request)."""
     return person.active and bool(dashboard_scopes(person))
+
+
+@rule("api.read")
+def _read_api(person: Person, _: Any) -> bool:
+    """A token answers only while its owner may see a dashboard: the API serves the same figures."""
+    return person.active and bool(dashboard_scopes(person))
+
+
+@rule("token.own")
+def _own_token(person: Person, token: ApiToken) -> bool:
+    """A token is listed and revoked by its owner alone."""
+    return token.person_id == person.id
+
+
+@rule("account.manage")
+def _manage_account(person: Person, _: Any) -> bool:
+    """Everyone active looks after their own sign-in (changing their password)."""
+    return person.active

@@ -13,6 +13,7 @@ from lms.config import PROJECT_ROOT
 from lms.content.schema import read_library
 from lms.content.store import ContentError, load_library
 from lms.extensions import db
+from lms.generate.cli import demo_generate
 from lms.records.requirements import sync_requirements
 from lms.records.service import after_content_load
 from lms.records.settings import app_settings as record_settings
@@ -39,6 +40,28 @@ def records_sync() -> None:
     sync_requirements(db.session, record_settings(), today())
     db.session.commit()
     click.echo("Requirements are up to date.")
+
+
+@records.command("export")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="The CSV file to write (standard output when not given).")
+def records_export(output: Path | None) -> None:
+    """Write every active person's required modules, with state, score and dates, as CSV (any size of trust)."""
+    from lms.audit import record
+    from lms.records.export import RecordsCsv
+
+    export = RecordsCsv(db.session, today(), record_settings())
+    target = output.open("wb") if output else click.get_binary_stream("stdout")
+    try:
+        for chunk in export:
+            target.write(chunk)
+    finally:
+        if output:
+            target.close()
+    db.session.rollback()  # end the read (and its server-side cursor) before writing the audit event
+    record(db.session, "export.records_csv", detail={"rows": export.rows, "to": output.name if output else "stdout"})
+    db.session.commit()
+    click.echo(f"Exported {export.rows:,} record(s){f' to {output}' if output else ''}.", err=True)
 
 
 reminders = click.Group("reminders", help="Email staff whose training is due, and their managers.")
@@ -105,7 +128,8 @@ def approvals_lapse() -> None:
         raise SystemExit(1)
 
 
-demo = click.Group("demo", help="Demo data for trying the app on a laptop.")
+demo = click.Group("demo", help="Demo data for trying the app on a laptop, and synthetic trusts of any size.")
+demo.add_command(demo_generate)  # lms/generate/cli.py
 
 
 @scenarios.command("check")
@@ -184,7 +208,8 @@ def demo_seed(if_empty: bool) -> None:
 
 
 def register(app: Flask) -> None:
-    from lms.people.cli import staff
+    from lms.audit.cli import audit
+    from lms.people.cli import people, staff
 
     app.cli.add_command(scenarios)
     app.cli.add_command(demo)
@@ -192,3 +217,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(staff)
     app.cli.add_command(reminders)
     app.cli.add_command(approvals)
+    app.cli.add_command(audit)
+    app.cli.add_command(people)

@@ -37,6 +37,10 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", env == "production"),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+        # Signed-in sessions (lms/auth/sessions.py) end after this long idle, or this long after signing in.
+        "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "30")),
+        "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", "10")),
+        "PASSWORD_RESET_HOURS": int(os.environ.get("PASSWORD_RESET_HOURS", "24")),  # how long an emailed link works
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead; long modules must not expire mid-way
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         # Training records (lms/records): due dates, validity of a pass, the "due soon" window.
@@ -56,6 +60,12 @@ def from_environment(instance_path: str) -> dict:
         # Dashboards: the completion target drawn on the charts, and the smallest group shown in views across units.
         "DASHBOARD_TARGET": float(os.environ.get("DASHBOARD_TARGET", "0.9")),
         "MIN_GROUP_SIZE": int(os.environ.get("MIN_GROUP_SIZE", "5")),
+        # Data protection: leavers are anonymised this many months after they left (`people retention`).
+        # Six years by default, the usual limit for claims about employment; a trust's own retention
+        # schedule may differ, so it is a setting, and the privacy notice states whatever it is.
+        "RETENTION_MONTHS": int(os.environ.get("RETENTION_MONTHS", "72")),
+        # Who to write to about personal data and accessibility (shown on /privacy and /accessibility).
+        "PRIVACY_CONTACT": os.environ.get("PRIVACY_CONTACT", "dpo@trust.example.org"),
         # Production: structured logs, and how many proxies (nginx, a load balancer) sit in front
         # and set X-Forwarded-For/-Proto; 0 trusts none, so a client cannot spoof its address.
         "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json" if env == "production" else "text"),

@@ -15,7 +15,7 @@ from lms.records.settings import RecordSettings
 from lms.training import service
 
 DEMO_LAUNCHED_DAYS_AGO = 60  # the demo trust's training started this long ago
-DEMO_PASSWORD = "learn-the-policy-2026"  # noqa: S105 - the documented demo password, not a secret
+DEMO_PASSWORD = "learn-the-policy-2026"  # noqa: S105 - the documented demo password, not a secret  # nosec B105
 
 E, C, V, A = StaffType.employee, StaffType.consultant, StaffType.volunteer, StaffType.agency_worker
 
@@ -151,7 +151,7 @@ def seed_demo_history(session: Session, settings: RecordSettings, today_: date) 
     core = versions.get("core-social-media")
     if core is None:
         return 0
-    rng = random.Random(2026)  # noqa: S311 - demo data, not secrets
+    rng = random.Random(2026)  # noqa: S311 - demo data, not secrets  # nosec B311
     logins = {email for _, email in demo_logins(session)}
     created = 0
     people = session.scalars(select(Person).where(Person.active).order_by(Person.id)).all()

@@ -8,9 +8,11 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
-from lms.access import allowed
+from lms.access import allowed, fetch
 from lms.api import tokens
 from lms.extensions import db
+from lms.forms_common import PlainText
+from lms.models import ApiToken
 from lms.training.forms import EmptyForm
 
 bp = Blueprint("api_tokens", __name__)
@@ -26,7 +28,8 @@ class TokenForm(FlaskForm):
         description="What the token is for, so you can tell your tokens apart: for example “Governors' report”.",
         filters=[_strip],
         validators=[InputRequired("Give the token a name."),
-                    Length(min=1, max=tokens.NAME_MAX, message=f"Give a name of 1 to {tokens.NAME_MAX} characters.")],
+                    Length(min=1, max=tokens.NAME_MAX, message=f"Give a name of 1 to {tokens.NAME_MAX} characters."),
+                    PlainText("Name")],
     )
 
 
@@ -63,9 +66,8 @@ def index():
 def revoke(token_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
+    fetch(ApiToken, token_id, "token.own", refused=404)  # someone else's token, or none: the same answer
     token = tokens.revoke(db.session, current_user, token_id)
-    if token is None:
-        abort(404)  # someone else's token, or none: the same answer
     db.session.commit()
     flash(f"The token “{token.name}” is revoked: nothing can use it any more.", "info")
     return redirect(url_for("api_tokens.index"))

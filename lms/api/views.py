@@ -17,12 +17,14 @@ from functools import wraps
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from sqlalchemy.orm import Session
 
+from lms.access import can, dashboard_scopes
 from lms.api import openapi, report, tokens
+from lms.audit import web as audit
 from lms.clock import utcnow
 from lms.dashboards import completion
 from lms.dashboards.privacy import Privacy
 from lms.dashboards.queries import completion_by, team_records
-from lms.dashboards.scope import Filters, Scope, scopes_for, trust_wide
+from lms.dashboards.scope import Filters, Scope, trust_wide
 from lms.extensions import csrf, db, limiter
 from lms.models import Person
 from lms.records.settings import RecordSettings, app_settings
@@ -107,9 +109,9 @@ class Ask:
 
 
 def _ask(session: Session, person: Person, now: datetime) -> Ask | Response:
-    scopes = scopes_for(session, person)
-    if not scopes:
+    if not can(person, "api.read"):
         return error(403, "This token's owner may see no dashboard, so the API has nothing to show them.")
+    scopes = dashboard_scopes(person)
     index = int_arg("scope", 0, 0, len(scopes) - 1)
     unit = request.args.get("unit", "")
     if unit and not (_DIGITS.fullmatch(unit) and int(unit) <= BIG):
@@ -150,7 +152,15 @@ def api_call(view: Callable[[Ask], dict]) -> Callable[[], Response]:
 
 def _completion(ask: Ask, dimension: str) -> dict:
     rows = completion_by(db.session, dimension, ask.scope, ask.filters, ask.today, ask.settings)
-    return {**ask.envelope(), "rows": report.completion_rows(dimension, rows, ask.privacy)}
+    body = {**ask.envelope(), "rows": report.completion_rows(dimension, rows, ask.privacy)}
+    audit_call(ask)
+    return body
+
+
+def audit_call(ask: Ask, **detail) -> None:
+    """Every answered call is an export; api_call commits it with the token's last use."""
+    audit.exported("api_report", actor_id=ask.person.id, commit=False, path=request.path, scope=ask.scope.label,
+                   filters=ask.filters.as_args(), **detail)
 
 
 @bp.get("/v1/completion/units")
@@ -181,6 +191,8 @@ def team_records_page(ask: Ask) -> dict:
     limit = int_arg("limit", openapi.RECORDS_LIMIT_DEFAULT, 1, openapi.RECORDS_LIMIT_MAX)
     offset = int_arg("offset", 0, 0, BIG)
     rows = team_records(db.session, ask.scope, ask.filters, ask.today, ask.settings, limit=limit + 1, offset=offset)
+    audit_call(ask, limit=limit, offset=offset)
+    audit.viewed("api.team_records", [r.person_id for r in rows[:limit]], actor_id=ask.person.id, commit=False)
     return {**ask.envelope(), "limit": limit, "offset": offset,
             "next_offset": offset + limit if len(rows) > limit else None, "rows": report.record_rows(rows[:limit])}
 

@@ -22,6 +22,7 @@ from wtforms.validators import Email, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.approvals.service import CONDITION_FLAGS
+from lms.forms_common import PlainText
 
 PLATFORMS = {
     "facebook": "Facebook",
@@ -72,11 +73,13 @@ class RequestForm(FlaskForm):
 
 
 class BusinessUseForm(RequestForm):
-    accounts = StringField("Which accounts", validators=[_required("Which accounts"), _length("Which accounts", 500)],
+    accounts = StringField("Which accounts", validators=[_required("Which accounts"), _length("Which accounts", 500),
+                                                         PlainText("Which accounts")],
                            description="The names or addresses of the accounts, e.g. @OakfieldPrimary.")
     platforms = CheckboxesField("Platforms", choices=[SelectChoice(k, v) for k, v in PLATFORMS.items()],
                                 validators=[InputRequired("Platforms: choose at least one.")])
-    purpose = TextAreaField("Purpose", validators=[_required("Purpose"), _length("Purpose", 2000)],
+    purpose = TextAreaField("Purpose", validators=[_required("Purpose"), _length("Purpose", 2000),
+                                                   PlainText("Purpose", multiline=True)],
                             description="What you will post and why, e.g. news of school events for parents.")
     starts_on = _date("From")
     ends_on = _date("Until", required=False)
@@ -85,11 +88,13 @@ class BusinessUseForm(RequestForm):
 
 
 class MediaEnquiryForm(RequestForm):
-    enquirer = StringField("Who asked", validators=[_required("Who asked"), _length("Who asked", 200)],
+    enquirer = StringField("Who asked", validators=[_required("Who asked"), _length("Who asked", 200),
+                                                    PlainText("Who asked")],
                            description="Their name, and how to reach them.")
-    outlet = StringField("Outlet", validators=[_required("Outlet"), _length("Outlet", 200)],
+    outlet = StringField("Outlet", validators=[_required("Outlet"), _length("Outlet", 200), PlainText("Outlet")],
                          description="The newspaper, site, programme or account it is for.")
-    question = TextAreaField("Question", validators=[_required("Question"), _length("Question", 4000)],
+    question = TextAreaField("Question", validators=[_required("Question"), _length("Question", 4000),
+                                                     PlainText("Question", multiline=True)],
                              description="What they asked, as closely as you can.")
     deadline = _date("Deadline", required=False)
     FIELD_NAMES = {"Who asked": "enquirer", "Outlet": "outlet", "Question": "question", "Deadline": "deadline"}
@@ -97,11 +102,12 @@ class MediaEnquiryForm(RequestForm):
 
 class ReferenceForm(RequestForm):
     subject_name = StringField("Who the reference is about", validators=[
-        _required("Who the reference is about"), _length("Who the reference is about", 200)])
+        _required("Who the reference is about"), _length("Who the reference is about", 200),
+        PlainText("Who the reference is about")])
     reference_for = StringField("Where or for whom", validators=[
-        _required("Where or for whom"), _length("Where or for whom", 300)],
+        _required("Where or for whom"), _length("Where or for whom", 300), PlainText("Where or for whom")],
         description="For example a LinkedIn recommendation, or a named employer.")
-    draft = TextAreaField("Draft", validators=[Optional(), _length("Draft", 4000)],
+    draft = TextAreaField("Draft", validators=[Optional(), _length("Draft", 4000), PlainText("Draft", multiline=True)],
                           description="Optional: what you would like to write.")
     FIELD_NAMES = {"Who the reference is about": "subject_name", "Where or for whom": "reference_for",
                    "Draft": "draft"}
@@ -111,9 +117,10 @@ class MisuseReportForm(RequestForm):
     recipient = RadioField("Report to", choices=[SelectChoice("headteacher", "The headteacher"),
                                                  SelectChoice("ceo", "The Chief Executive Officer")],
                            validators=[InputRequired("Report to: choose the headteacher or the CEO.")])
-    link = URLField("Link", validators=[Optional(), _length("Link", 1000)],
+    link = URLField("Link", validators=[Optional(), _length("Link", 1000), PlainText("Link")],
                        description="The web address of the post or page, if you have it.")
-    description = TextAreaField("Description", validators=[Optional(), _length("Description", 4000)],
+    description = TextAreaField("Description", validators=[Optional(), _length("Description", 4000),
+                                                           PlainText("Description", multiline=True)],
                                 description="What you saw, where and when.")
     withhold_name = BooleanField("Withhold my name from everyone but the recipient")
     FIELD_NAMES = {"Report to": "recipient", "Link": "link", "Description": "description"}
@@ -121,53 +128,60 @@ class MisuseReportForm(RequestForm):
 
 class ApproveForm(RequestForm):
     conditions = TextAreaField("Conditions and restrictions", validators=[
-        Optional(), _length("Conditions", 4000)])
+        Optional(), _length("Conditions", 4000), PlainText("Conditions", multiline=True)])
     condition_flags = CheckboxesField("Common conditions", choices=[SelectChoice(k, v)
                                                                     for k, v in CONDITION_FLAGS.items()])
     expires_on = _date("Review or expiry date", required=False)
     approved_response = TextAreaField("Approved response", validators=[
-        Optional(), _length("Approved response", 4000)],
+        Optional(), _length("Approved response", 4000), PlainText("Approved response", multiline=True)],
         description="The response you approve, in writing. The person may give this and nothing else.")
-    approve_note = TextAreaField("Note (optional)", validators=[Optional(), _length("Note", 2000)])
+    approve_note = TextAreaField("Note (optional)", validators=[Optional(), _length("Note", 2000),
+                                                                PlainText("Note", multiline=True)])
     FIELD_NAMES = {"Conditions": "conditions", "Review or expiry date": "expires_on",
                    "Approved response": "approved_response", "Note": "approve_note"}
 
 
 class DeclineForm(RequestForm):
     decline_reason = TextAreaField("Reason for declining", validators=[
-        _required("Reason"), _length("Reason", 2000)])
+        _required("Reason"), _length("Reason", 2000), PlainText("Reason", multiline=True)])
     FIELD_NAMES = {"Reason": "decline_reason"}
 
 
 class RevokeForm(RequestForm):
-    revoke_reason = TextAreaField("Reason for revoking", validators=[_required("Reason"), _length("Reason", 2000)])
+    revoke_reason = TextAreaField("Reason for revoking", validators=[_required("Reason"), _length("Reason", 2000),
+                                                                     PlainText("Reason", multiline=True)])
     FIELD_NAMES = {"Reason": "revoke_reason"}
 
 
 class RequireTrainingForm(RequestForm):
-    training_note = TextAreaField("Note to the person (optional)", validators=[Optional(), _length("Note", 2000)])
+    training_note = TextAreaField("Note to the person (optional)", validators=[
+        Optional(), _length("Note", 2000), PlainText("Note", multiline=True)])
     FIELD_NAMES = {"Note": "training_note"}
 
 
 class WithdrawForm(RequestForm):
-    withdraw_note = TextAreaField("Why (optional)", validators=[Optional(), _length("Note", 2000)])
+    withdraw_note = TextAreaField("Why (optional)", validators=[
+        Optional(), _length("Note", 2000), PlainText("Note", multiline=True)])
     FIELD_NAMES = {"Note": "withdraw_note"}
 
 
 class MarkAnsweredForm(RequestForm):
-    answered_note = TextAreaField("Note (optional)", validators=[Optional(), _length("Note", 2000)],
+    answered_note = TextAreaField("Note (optional)", validators=[
+        Optional(), _length("Note", 2000), PlainText("Note", multiline=True)],
                                   description="For example where and when the response was published.")
     FIELD_NAMES = {"Note": "answered_note"}
 
 
 class CloseForm(RequestForm):
-    outcome = TextAreaField("What was done", validators=[_required("What was done"), _length("What was done", 4000)])
+    outcome = TextAreaField("What was done", validators=[_required("What was done"), _length("What was done", 4000),
+                                                         PlainText("What was done", multiline=True)])
     FIELD_NAMES = {"What was done": "outcome"}
 
 
 class DelegateForm(RequestForm):
     email = EmailField("Colleague's email address", validators=[
-        _required("Delegate"), Email("Delegate: give an email address."), _length("Delegate", 254)])
+        _required("Delegate"), Email("Delegate: give an email address."), _length("Delegate", 254),
+        PlainText("Delegate")])
     starts_on = _date("From")
     ends_on = _date("Until")
     FIELD_NAMES = {"Delegate": "email", "From": "starts_on", "Until": "ends_on"}

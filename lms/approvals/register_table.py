@@ -40,6 +40,7 @@ class RegisterRow:
     until: date | None                  # the review or expiry date
     approved_by: str                    # who approved it (the routed approver or their delegate)
     pass_valid_until: date | None       # the training pass relied on; None when none was required
+    person_id: int = 0                  # not shown: whose record this is, for the audit log
 
     @property
     def conditions_text(self) -> str:
@@ -76,7 +77,7 @@ def register_rows(session: Session, viewer: Person, on: date) -> list[RegisterRo
             condition_labels=tuple(service.CONDITION_FLAGS.get(f, f) for f in r.condition_flags or ()),
             conditions=r.conditions or "", since=event.at if event else None, until=r.expires_on,
             approved_by=event.actor.full_name if event and event.actor else "",
-            pass_valid_until=passes.get(r.training_attempt_id),
+            pass_valid_until=passes.get(r.training_attempt_id), person_id=r.requester_id,
         ))
     return rows
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import quote
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
+from lms.access import can
 from lms.approvals.routing import RoutingError, route
+from lms.audit import record
 from lms.clock import today, utcnow
 from lms.models import (
     Delegation,
@@ -25,7 +28,6 @@ from lms.models import (
     RequestEvent,
     RequestKind,
     RequestState,
-    Role,
 )
 from lms.records.requirements import assign
 from lms.records.settings import RecordSettings
@@ -44,6 +46,7 @@ CONDITION_FLAGS = {
 
 # (kind, action) -> (states it may start from, state it ends in, who acts)
 APPROVER, REQUESTER = "approver", "requester"
+NOTE_MAX = 4000  # request_events.note
 MOVES: dict[tuple[RequestKind, str], tuple[frozenset[RequestState], RequestState, str]] = {
     (K.business_use, "require_training"): (frozenset({S.submitted}), S.training_required, APPROVER),
     (K.business_use, "approve"): (frozenset({S.submitted, S.training_required}), S.approved, APPROVER),
@@ -69,6 +72,12 @@ class ApprovalError(Exception):
 
 
 # --- submitting ------------------------------------------------------------------------
+
+# What a web address may hold as it is. Anything else in a reported link (a space, a quote mark, < or >,
+# letters beyond ASCII) is percent-encoded, as a browser's address bar does, so the page links to a
+# valid address and the link goes where it would have gone.
+URL_SAFE = "!$&'()*+,-./:;=?@_~#%"
+
 
 def _text(value: str | None, field: str, max_len: int, required: bool = True) -> str | None:
     value = (value or "").strip()
@@ -97,6 +106,21 @@ def _new(session: Session, kind: RequestKind, requester: Person, recipient: str 
     return request
 
 
+def _submitted(session: Session, request: Request) -> Request:
+    """Log a submission once everything else it writes is written (the log's lock is held to the commit)."""
+    _audit(session, request, request.requester, "submit", None, S.submitted)
+    return request
+
+
+def _audit(session: Session, request: Request, actor: Person | None, action: str, seen: RequestState | None,
+           to_state: RequestState) -> None:
+    """Every move, in the move's own transaction: `request.<new state>`, about the person who asked."""
+    record(session, f"request.{to_state.value}", actor_id=actor.id if actor else None, subject_id=request.requester_id,
+           object_type="request", object_id=request.id,
+           detail={"kind": request.kind.value, "move": action, "from": seen.value if seen else None,
+                   "to": to_state.value})
+
+
 def submit_business_use(session: Session, requester: Person, *, accounts: str, platforms: list[str], purpose: str,
                         starts_on: date, ends_on: date | None, settings: RecordSettings) -> Request:
     """Ask to speak for the school or trust (5.1). The business-use module becomes required."""
@@ -112,7 +136,7 @@ def submit_business_use(session: Session, requester: Person, *, accounts: str, p
                    purpose=purpose, starts_on=starts_on, ends_on=ends_on)
     if session.scalar(select(Module.id).where(Module.slug == BUSINESS_USE_MODULE)) is not None:
         assign(session, requester, BUSINESS_USE_MODULE, settings, today())
-    return request
+    return _submitted(session, request)
 
 
 def submit_media_enquiry(session: Session, requester: Person, *, enquirer: str, outlet: str, question: str,
@@ -120,15 +144,17 @@ def submit_media_enquiry(session: Session, requester: Person, *, enquirer: str, 
     """Record an enquiry for publication (5.2); the person must not respond without written approval."""
     if deadline is not None and deadline < today():
         raise ApprovalError("Deadline: the deadline cannot be in the past.")
-    return _new(session, K.media_enquiry, requester, enquirer=_text(enquirer, "Who asked", 200),
-                outlet=_text(outlet, "Outlet", 200), question=_text(question, "Question", 4000), deadline=deadline)
+    return _submitted(session, _new(
+        session, K.media_enquiry, requester, enquirer=_text(enquirer, "Who asked", 200),
+        outlet=_text(outlet, "Outlet", 200), question=_text(question, "Question", 4000), deadline=deadline))
 
 
 def submit_reference(session: Session, requester: Person, *, subject_name: str, reference_for: str,
                      draft: str | None) -> Request:
     """Ask for the headteacher's or CEO's express authority to give a reference (2.2, 2.3)."""
-    return _new(session, K.reference, requester, subject_name=_text(subject_name, "Who the reference is about", 200),
-                reference_for=_text(reference_for, "Where or for whom", 300), draft=_text(draft, "Draft", 4000, False))
+    return _submitted(session, _new(
+        session, K.reference, requester, subject_name=_text(subject_name, "Who the reference is about", 200),
+        reference_for=_text(reference_for, "Where or for whom", 300), draft=_text(draft, "Draft", 4000, False)))
 
 
 def submit_misuse_report(session: Session, requester: Person, *, recipient: str, link: str | None,
@@ -140,10 +166,14 @@ def submit_misuse_report(session: Session, requester: Person, *, recipient: str,
     description = _text(description, "Description", 4000, required=False)
     if link is None and description is None:
         raise ApprovalError("Give a link to the content or describe it (or both).")
-    if link is not None and not link.lower().startswith(("http://", "https://")):
-        raise ApprovalError("Link: give a web address starting with http:// or https://.")
-    return _new(session, K.misuse_report, requester, recipient, link=link, description=description,
-                withhold_name=withhold_name)
+    if link is not None:
+        if not link.lower().startswith(("http://", "https://")):
+            raise ApprovalError("Link: give a web address starting with http:// or https://.")
+        link = quote(link, safe=URL_SAFE)
+        if len(link) > 1000:
+            raise ApprovalError(f"Link: at most 1000 characters once spaces and symbols are encoded ({len(link)} given).")
+    return _submitted(session, _new(session, K.misuse_report, requester, recipient, link=link,
+                                    description=description, withhold_name=withhold_name))
 
 
 # --- who may act -----------------------------------------------------------------------
@@ -158,6 +188,17 @@ def may_decide(session: Session, person: Person, request: Request) -> bool:
     if person.id == request.requester_id or not person.active:
         return False
     return person.id == request.approver_id or person.id in delegates_of(session, request.approver_id, today())
+
+
+def may_make(session: Session, person: Person, request: Request, action: str) -> bool:
+    """Whether this person is the one a move is for (the approver's side or the asker's), whatever the state."""
+    move = MOVES.get((request.kind, action))
+    if move is None:
+        return True  # not a move of this kind at all: `_move` explains that (422), it is not a question of rights
+    who = move[2]
+    if who == APPROVER:
+        return may_decide(session, person, request)
+    return who == REQUESTER and person.id == request.requester_id
 
 
 def may_view(session: Session, person: Person, request: Request) -> bool:
@@ -190,6 +231,8 @@ def _move(session: Session, request: Request, actor: Person | None, action: str,
         raise ApprovalError(f"A request of this kind ({request.kind.label.lower()}) cannot be "
                             f"{ACTION_WORDS.get(action, action)}.")
     starts, to_state, who = allowed
+    if len(note) > NOTE_MAX:  # the forms stop sooner (2000); this is the column's own limit
+        raise ApprovalError(f"Note: at most {NOTE_MAX} characters.")
     if who == "system" and actor is not None:
         raise ApprovalError("Only the system does that.")
     seen = request.state
@@ -219,6 +262,7 @@ def _move(session: Session, request: Request, actor: Person | None, action: str,
                             "Your decision was not recorded.")
     session.add(RequestEvent(request_id=request.id, actor_id=actor.id if actor else None, at=now,
                              from_state=seen.value, to_state=to_state.value, note=note))
+    _audit(session, request, actor, action, seen, to_state)
     session.flush()
     session.refresh(request)
     return request
@@ -339,9 +383,11 @@ def to_decide(session: Session, person: Person) -> list[Request]:
     approvers = [person.id, *session.scalars(select(Delegation.approver_id).where(
         Delegation.delegate_id == person.id, Delegation.starts_on <= today(), Delegation.ends_on >= today()))]
     return list(session.scalars(
-        select(Request).where(Request.approver_id.in_(approvers), Request.requester_id != person.id,
-                              or_(Request.state.in_([S.submitted, S.training_required]),
-                                  and_(Request.kind == K.business_use, Request.state == S.approved)))
+        select(Request).join(Person, Person.id == Request.requester_id)
+        .where(Request.approver_id.in_(approvers), Request.requester_id != person.id,
+               Person.anonymised_at.is_(None),  # an anonymised leaver's request is nobody's to decide
+               or_(Request.state.in_([S.submitted, S.training_required]),
+                   and_(Request.kind == K.business_use, Request.state == S.approved)))
         .order_by(Request.created_at, Request.id)
     ))
 
@@ -360,7 +406,7 @@ def register(session: Session, viewer: Person, on: date) -> list[Request]:
                     Person.line_manager_id.is_not_distinct_from(Request.line_manager_id))
              .options(contains_eager(Request.requester), selectinload(Request.unit),
                       selectinload(Request.events).selectinload(RequestEvent.actor)))
-    if not viewer.role_set & {Role.trust_lead, Role.ceo}:
+    if not can(viewer, "scope.trust"):
         query = query.where(Request.unit_id == viewer.unit_id)
     return list(session.scalars(query.order_by(Request.unit_id, Request.expires_on, Request.id)))
 
@@ -375,4 +421,7 @@ def set_delegate(session: Session, approver: Person, delegate: Person, starts_on
     delegation = Delegation(approver_id=approver.id, delegate_id=delegate.id, starts_on=starts_on, ends_on=ends_on)
     session.add(delegation)
     session.flush()
+    # Who may decide others' requests changed: about the delegate, who gains that power.
+    record(session, "delegation.created", actor_id=approver.id, subject_id=delegate.id, object_type="delegation",
+           object_id=delegation.id, detail={"starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat()})
     return delegation

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from wtforms import SelectChoice
 
 from lms import mail
-from lms.access import allowed, fetch
+from lms.access import allowed, fetch, require
 from lms.approvals import notify, routing, service
 from lms.approvals.forms import (
     ACTION_FORMS,
@@ -26,6 +26,7 @@ from lms.approvals.forms import (
     RequestForm,
 )
 from lms.approvals.service import CONDITION_FLAGS, ApprovalError
+from lms.audit import web as audit
 from lms.clock import today
 from lms.extensions import db
 from lms.models import Delegation, Module, ModuleProgress, Person, Request, RequestKind, Role
@@ -203,7 +204,10 @@ def new(word: str):
 @allowed("requests.use")
 def detail(request_id: int):
     req = get_request(request_id)
-    return render_template("approvals/detail.html", **page_context(req))
+    page = render_template("approvals/detail.html", **page_context(req))
+    # The approver or a delegate reading someone's request (the person who asked is never logged).
+    audit.viewed("request", [req.requester_id], object_type="request", object_id=req.id)
+    return page
 
 
 def decide(action: str, req: Request, form: RequestForm) -> Request:
@@ -231,6 +235,7 @@ def act(request_id: int, action: str):
     if action not in ACTION_FORMS:
         abort(404)
     req = get_request(request_id)
+    require("request.act", (req, action))
     form = ACTION_FORMS[action]()
     if form.validate_on_submit():
         try:

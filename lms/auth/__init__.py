@@ -1,4 +1,4 @@
-"""Signing in and out."""
+"""Signing in and out, setting passwords, and how long a session lasts."""
 
 from lms.auth.views import bp
 

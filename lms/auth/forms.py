@@ -1,8 +1,47 @@
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from lms.auth import policy
+from lms.forms_common import PlainText
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email address", validators=[DataRequired("Enter your email address."), Length(max=254)])
+    email = EmailField("Email address", validators=[DataRequired("Enter your email address."), Length(max=254),
+                                                    PlainText()])
     password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=256)])
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField("Email address", validators=[
+        DataRequired("Enter your email address."),
+        Length(max=254, message="An email address has at most 254 characters."),
+        PlainText(),
+    ])
+
+
+class NewPasswordForm(FlaskForm):
+    # The length limits are the policy's (lms/auth/policy.py), which names both ends in its message.
+    password = PasswordField("New password", validators=[DataRequired("Enter a new password."),
+                                                         Length(max=policy.MAX_LENGTH, message=policy.TOO_LONG)])
+    confirm = PasswordField("Type the new password again", validators=[
+        DataRequired("Type the new password again."),
+        Length(max=policy.MAX_LENGTH, message=policy.TOO_LONG),
+        EqualTo("password", message="The two new passwords are different; type the same password in both boxes."),
+    ])
+
+    def validate_for(self, email: str, first_name: str, last_name: str) -> bool:
+        """`validate_on_submit` and the password policy, so every problem is shown at once, at its field."""
+        if not self.is_submitted():
+            return False
+        valid = self.validate()
+        if self.password.data and not self.password.errors:
+            found = policy.problems(self.password.data, email=email, first_name=first_name, last_name=last_name)
+            self.password.errors = [*self.password.errors, *found]
+            valid = valid and not found
+        return valid
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField("Current password", validators=[DataRequired("Enter your current password."),
+                                                            Length(max=256)])

@@ -1,13 +1,37 @@
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
 
-from lms.auth.forms import LoginForm
-from lms.auth.service import authenticate
+from lms import mail
+from lms.access import allowed
+from lms.audit import record_request
+from lms.auth import sessions
+from lms.auth.forms import ChangePasswordForm, LoginForm, NewPasswordForm, ResetRequestForm
+from lms.auth.passwords import verify_password
+from lms.auth.service import check_sign_in, find_active, normalise_email, set_password
+from lms.auth.tokens import make_reset_token, read_reset_token
 from lms.extensions import db, limiter
 
 bp = Blueprint("auth", __name__)
+bp.before_app_request(sessions.check_session)  # every page, every blueprint: timeouts (see sessions.py)
+
+BAD_SIGN_IN = "That email address and password do not match an account."
+# Whether an account exists is never told: the limits count typed addresses, known or not.
+TOO_MANY_FROM_ADDRESS = "Too many sign-in attempts from your network. Wait a minute and try again."
+TOO_MANY_FOR_ACCOUNT = "Too many failed sign-ins with this email address. Wait 15 minutes and try again."
+TOO_MANY_RESETS = "Too many requests to set a password. Wait an hour and try again."
 
 
 def safe_next(target: str | None) -> str:
@@ -20,27 +44,148 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def _typed_email(prefix: str):
+    """A rate-limit key from the address typed in the form, so guesses spread over many networks still count."""
+    return lambda: f"{prefix}:{normalise_email(request.form.get('email'))[:254]}"
+
+
+def _failed(_response) -> bool:
+    """Only failures count against an account: its owner signing in now and then is never held up."""
+    return bool(g.get("auth_failed"))
+
+
+def _refused_sign_in(message: str):
+    def respond(_limit):
+        form = LoginForm()
+        form.form_errors.append(message)
+        return make_response(render_template("auth/login.html", form=form), 429)
+    return respond
+
+
+def _refused_reset(_limit):
+    form = ResetRequestForm()
+    form.form_errors.append(TOO_MANY_RESETS)
+    return make_response(render_template("auth/reset_request.html", form=form), 429)
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("20 per minute", methods=["POST"])
+@limiter.limit("20 per minute", methods=["POST"], on_breach=_refused_sign_in(TOO_MANY_FROM_ADDRESS))
+@limiter.limit("10 per 15 minutes", methods=["POST"], key_func=_typed_email("sign-in"), deduct_when=_failed,
+               on_breach=_refused_sign_in(TOO_MANY_FOR_ACCOUNT))
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("training.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        person = authenticate(db.session, form.email.data, form.password.data)
-        if person is None:
-            form.form_errors.append("That email address and password do not match an account.")
-        else:
-            session.clear()  # a fresh session at sign-in
-            login_user(person)
+        result = check_sign_in(db.session, form.email.data, form.password.data)
+        if result.person is None:
+            g.auth_failed = True
+            # Committed on its own: a refusal changes nothing else, and must still be on record.
+            record_request("sign_in_failed", subject_id=result.known_id, detail={"email": form.email.data[:254]})
             db.session.commit()
+            form.form_errors.append(BAD_SIGN_IN)
+        else:
+            person = result.person
+            record_request("sign_in", actor_id=person.id, subject_id=person.id)
+            db.session.commit()
+            sessions.start(person)  # a fresh session at sign-in
             return redirect(safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
 def logout():
-    logout_user()
-    session.clear()
+    if current_user.is_authenticated:
+        record_request("sign_out", actor_id=current_user.id, subject_id=current_user.id)
+        db.session.commit()
+    sessions.end()
     flash("You have signed out.")
     return redirect(url_for("auth.login"))
+
+
+def _reset_lifetime() -> timedelta:
+    return timedelta(hours=current_app.config["PASSWORD_RESET_HOURS"])
+
+
+def _send_reset_link(person) -> None:
+    hours = current_app.config["PASSWORD_RESET_HOURS"]
+    link = current_app.config["APP_BASE_URL"] + url_for(
+        "auth.reset_password", token=make_reset_token(current_app.config["SECRET_KEY"], person))
+    body = (f"Dear {person.first_name},\n\n"
+            f"Someone asked to set or reset the password for your account ({person.email}) on the trust's "
+            f"social media policy training.\n\n"
+            f"To choose a password, open this link within {hours} hours. It works once:\n{link}\n\n"
+            "If you did not ask, ignore this email: your password has not changed.\n")
+    try:
+        mail.send("Set your password for social media policy training", [person.email], body)
+    except mail.MailError:
+        # The page says the same whether or not an email went, so a failure is only logged.
+        current_app.logger.exception("password reset email failed")
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"], on_breach=_refused_reset)
+@limiter.limit("5 per hour", methods=["POST"], key_func=_typed_email("reset"), on_breach=_refused_reset)
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        email = normalise_email(form.email.data)
+        person = find_active(db.session, email)
+        if person is not None:
+            record_request("password_reset_requested", actor_id=None, subject_id=person.id)
+            db.session.commit()
+            _send_reset_link(person)
+        # The same answer for every address: this page must not tell who has an account.
+        flash(f"If {email} belongs to an account here, we have emailed it a link to set a password. "
+              f"The link works once, within {current_app.config['PASSWORD_RESET_HOURS']} hours.", "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_request.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    link = read_reset_token(db.session, current_app.config["SECRET_KEY"], token, _reset_lifetime())
+    if link.person is None:
+        response = make_response(render_template("auth/reset_password.html", problem=link.problem, form=None), 400)
+    else:
+        person = link.person
+        form = NewPasswordForm()
+        if form.validate_for(person.email, person.first_name, person.last_name):
+            if set_password(db.session, person, form.password.data):
+                record_request("password_changed", actor_id=person.id, subject_id=person.id, detail={"how": "reset"})
+                db.session.commit()
+                sessions.end()  # whoever had this browser signed in, the new password is used to sign in
+                flash("Your password is set. Sign in with it now.", "info")
+                return redirect(url_for("auth.login"))
+            db.session.rollback()
+            form.form_errors.append("This link has just been used to set a password; ask for a new one if you need it.")
+        status = 422 if form.errors or form.form_errors else 200
+        response = make_response(render_template("auth/reset_password.html", problem=None, form=form), status)
+    response.headers["Cache-Control"] = "no-store"  # the page's address is the key to an account
+    return response
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@limiter.limit("10 per 15 minutes", methods=["POST"], deduct_when=_failed,
+               key_func=lambda: f"password-change:{current_user.get_id()}")
+@allowed("account.manage")
+def change_password():
+    form = ChangePasswordForm()
+    person = current_user._get_current_object()  # the Person itself: set_password refreshes it
+    valid = form.validate_for(person.email, person.first_name, person.last_name)
+    if form.is_submitted() and form.current.data and not form.current.errors:
+        if not verify_password(person.password_hash, form.current.data):
+            g.auth_failed = True  # guessing the current password from a borrowed session is limited too
+            form.current.errors = [*form.current.errors, "That is not your current password."]
+            valid = False
+        if valid:
+            if set_password(db.session, person, form.password.data):
+                record_request("password_changed", subject_id=person.id, detail={"how": "changed"})
+                db.session.commit()
+                sessions.start(person, person.password_changed_at)  # this session goes on; every other one ends
+                flash("Your password has been changed. Any other sessions you had open have been signed out.", "info")
+                return redirect(url_for("training.index"))
+            db.session.rollback()
+            form.form_errors.append("Your password was changed somewhere else just now; sign in again.")
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("auth/change_password.html", form=form), status

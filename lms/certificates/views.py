@@ -1,6 +1,7 @@
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
 from lms.access import allowed, require
+from lms.audit import web as audit
 from lms.certificates import pdf, service
 from lms.clock import today
 from lms.extensions import db, limiter
@@ -17,6 +18,8 @@ def download(code: str):
     attempt = service.find_by_code(db.session, service.normalise_code(code)) or abort(404)
     require("certificate.own", attempt)
     body = pdf.certificate_pdf(attempt)
+    audit.exported("certificate", subject_id=attempt.person_id, object_type="attempt", object_id=attempt.id,
+                   format="pdf")
     return Response(body, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{service.certificate_filename(attempt)}"',
         "Cache-Control": "no-store",

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from lms.content.yamlfile import LineDict, parse
+from lms.forms_common import BIDI_CONTROLS
 
 PLATFORMS = (
     "facebook", "twitter", "instagram", "linkedin", "tiktok",
@@ -157,9 +158,14 @@ def _text(max_len: int) -> Check:
             return "must not be empty"
         if len(value) > max_len:
             return f"is {len(value)} characters long; at most {max_len} are allowed"
-        bad = next((ch for ch in value if unicodedata.category(ch) == "Cc" and ch not in "\n\t"), None)
+        # A lone surrogate ("\ud800" in a quoted YAML string) cannot be stored in any database, and a
+        # direction override makes a post read differently from its text: refused like a control character.
+        bad = next((ch for ch in value if (unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\n\t")
+                    or ch in BIDI_CONTROLS), None)
         if bad is not None:
-            return f"contains the control character U+{ord(bad):04X}"
+            kind = {"Cc": "the control character", "Cs": "the unpaired surrogate"}.get(
+                unicodedata.category(bad), "the direction override character")
+            return f"contains {kind} U+{ord(bad):04X}"
         return None
     return check
 

@@ -47,7 +47,7 @@ def parse(text: str) -> ParseResult:
 
     Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
     try:
-        result.data = yaml.load(text, Loader=Loader)  # noqa: S506 - SafeLoader subclass
+        result.data = yaml.load(text, Loader=Loader)  # noqa: S506 - SafeLoader subclass  # nosec B506
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         result.error_line = mark.line + 1 if mark else 1
@@ -59,4 +59,7 @@ def parse(text: str) -> ParseResult:
     except yaml.YAMLError as exc:
         result.error_line = 1
         result.error = f"YAML syntax: {exc}"
+    except RecursionError:  # PyYAML recurses once per level: "[[[[…" hundreds deep exhausts the stack
+        result.error_line = 1
+        result.error = "YAML syntax: lists or mappings nested too deeply"
     return result

@@ -13,6 +13,7 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from lms.access import allowed, dashboard_scopes
+from lms.audit import web as audit
 from lms.clock import today
 from lms.dashboards import completion
 from lms.dashboards.charts import plotly_style_placeholders
@@ -106,6 +107,7 @@ def csv_file(chart: str):
     if chart not in dashboard.available():
         abort(404)
     body = dashboard.chart(chart).csv_bytes()
+    audit.exported("dashboard_csv", chart=chart, scope=chosen.scope.label, filters=chosen.filters.as_args())
     response = Response(body, mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{chart}-{today().isoformat()}.csv"'
     response.headers["Cache-Control"] = "no-store"

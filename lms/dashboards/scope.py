@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from lms.models import Person, Role, StaffType
+from lms.access import can
+from lms.models import Person, StaffType
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,9 @@ class Scope:
 def scopes_for(session: Session, viewer: Person) -> list[Scope]:
     """Every scope the viewer may choose, widest first; empty when they may see none."""
     found = []
-    if viewer.role_set & {Role.trust_lead, Role.ceo}:
+    if can(viewer, "scope.trust"):
         found.append(Scope("The whole trust"))
-    if viewer.has_role(Role.headteacher):
+    if can(viewer, "scope.unit"):
         found.append(Scope(f"{viewer.unit.name}", unit_ids=(viewer.unit_id,)))
     has_reports = session.scalar(select(Person.id).where(Person.line_manager_id == viewer.id, Person.active).limit(1))
     if has_reports is not None:

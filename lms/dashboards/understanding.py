@@ -207,6 +207,7 @@ class ContestNote:
     reason: str
     created_at: datetime
     name: str
+    person_id: int | None = None  # for the audit log when the name is shown
 
 
 def ranked_attempts(scope: Scope, filters: Filters):
@@ -288,13 +289,14 @@ def contest_notes(session: Session, scope: Scope, filters: Filters,
              .add_columns(Module.slug.label("slug"), Scenario.key.label("key"), Contest.reason.label("reason"),
                           Contest.created_at.label("created_at"), Contest.id.label("id"),
                           (Person.first_name + literal(" ") + Person.last_name).label("name"),
-                          place.label("place"))
+                          Person.id.label("person_id"), place.label("place"))
              .where(tuple_(Module.slug, Scenario.key).in_(wanted))
              .subquery())
-    rows = session.execute(select(inner.c.slug, inner.c.key, inner.c.reason, inner.c.created_at, inner.c.name)
+    rows = session.execute(select(inner.c.slug, inner.c.key, inner.c.reason, inner.c.created_at, inner.c.name,
+                                  inner.c.person_id)
                            .where(inner.c.place <= CONTESTS_SHOWN)
                            .order_by(inner.c.slug, inner.c.key, inner.c.created_at.desc(), inner.c.id.desc()))
-    return [ContestNote(r.slug, r.key, r.reason, _aware(r.created_at), r.name) for r in rows]
+    return [ContestNote(r.slug, r.key, r.reason, _aware(r.created_at), r.name, r.person_id) for r in rows]
 
 
 def _aware(moment: datetime) -> datetime:

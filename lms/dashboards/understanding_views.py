@@ -18,6 +18,7 @@ from flask import Response, current_app, render_template, url_for
 from markupsafe import Markup
 
 from lms.access import allowed
+from lms.audit import web as audit
 from lms.clock import today
 from lms.dashboards import understanding as u
 from lms.dashboards.charts import to_json
@@ -131,7 +132,7 @@ def understanding_for(chosen: Selection) -> tuple[Understanding, tuple]:
 def understanding():
     chosen = selection()
     view, (start, end) = understanding_for(chosen)
-    return render_template(
+    page = render_template(
         "dashboards/understanding.html", chosen=chosen, view=view, start=start, end=end,
         completion_url=url_for("dashboards.index", **chosen.args()),
         headers=dict(heatmap=HEATMAP_HEADERS, scenarios=SCENARIO_HEADERS),
@@ -140,6 +141,10 @@ def understanding():
         unit_name=chosen.options.unit_name(chosen.filters.unit_id),
         module_title=chosen.options.module_title(chosen.filters.module),
     )
+    if not chosen.scope.spans_units:  # contests are shown with their authors' names
+        audit.viewed("understanding.contests", [note.person_id for row in view.flagged for note in row.contest_list],
+                     scope=chosen.scope.label)
+    return page
 
 
 def csv_cell(value: object) -> object:
@@ -164,12 +169,20 @@ def csv_response(headers: list[str], rows: list[list], name: str) -> Response:
 @bp.get("/csv/understanding-heatmap.csv")
 @allowed("dashboards.view")
 def understanding_heatmap_csv():
-    view, _ = understanding_for(selection())
-    return csv_response(HEATMAP_HEADERS, view.heatmap_rows, "understanding-heatmap")
+    chosen = selection()
+    view, _ = understanding_for(chosen)
+    response = csv_response(HEATMAP_HEADERS, view.heatmap_rows, "understanding-heatmap")
+    audit.exported("dashboard_csv", chart="understanding-heatmap", scope=chosen.scope.label,
+                   filters=chosen.filters.as_args())
+    return response
 
 
 @bp.get("/csv/scenario-analysis.csv")
 @allowed("dashboards.view")
 def scenario_analysis_csv():
-    view, _ = understanding_for(selection())
-    return csv_response(SCENARIO_HEADERS, view.scenario_rows, "scenario-analysis")
+    chosen = selection()
+    view, _ = understanding_for(chosen)
+    response = csv_response(SCENARIO_HEADERS, view.scenario_rows, "scenario-analysis")
+    audit.exported("dashboard_csv", chart="scenario-analysis", scope=chosen.scope.label,
+                   filters=chosen.filters.as_args())
+    return response

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from lms.content.coverage import Coverage, coverage
-from lms.models import Clause, Contest, Module, ModuleVersion, PolicyVersion, Scenario
+from lms.models import Clause, Contest, Module, ModuleVersion, Person, PolicyVersion, Scenario
 from lms.training.service import current_versions
 
 
@@ -39,8 +39,9 @@ def contest_counts(session: Session, version: ModuleVersion) -> dict[int, int]:
 
 
 def contests(session: Session, limit: int = 200) -> list[Contest]:
-    """The newest contests first, each with its scenario and the person who raised it."""
+    """The newest contests first, each with its scenario and the person who raised it (never an anonymised one)."""
     return list(session.scalars(
-        select(Contest).order_by(Contest.created_at.desc(), Contest.id.desc()).limit(limit)
+        select(Contest).join(Person, Person.id == Contest.person_id).where(Person.anonymised_at.is_(None))
+        .order_by(Contest.created_at.desc(), Contest.id.desc()).limit(limit)
         .options(joinedload(Contest.scenario).joinedload(Scenario.module_version), joinedload(Contest.person))
     ))

@@ -1,6 +1,7 @@
 from flask import Blueprint, abort, render_template
 
 from lms.access import allowed
+from lms.audit import web as audit
 from lms.content.coverage import BAR
 from lms.extensions import db
 from lms.library import queries
@@ -23,7 +24,9 @@ def contests():
     items = queries.contests(db.session)
     policy = queries.current_policy(db.session)
     clause_text = clauses_by_number(db.session, policy.id) if policy else {}
-    return render_template("library/contests.html", contests=items, clause_text=clause_text)
+    page = render_template("library/contests.html", contests=items, clause_text=clause_text)
+    audit.viewed("library.contests", [c.person_id for c in items])  # each contest is shown with its author
+    return page
 
 
 @bp.get("/modules/<slug>")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.clock import utcnow
@@ -67,10 +67,10 @@ class Request(db.Model):
     # Business use (5.1)
     accounts: Mapped[str | None] = mapped_column(String(500))      # which accounts
     platforms: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
-    purpose: Mapped[str | None] = mapped_column(Text)
+    purpose: Mapped[str | None] = mapped_column(String(2000))
     starts_on: Mapped[date | None]
     ends_on: Mapped[date | None]                                   # what the person asked for
-    conditions: Mapped[str | None] = mapped_column(Text)           # the approver's written conditions
+    conditions: Mapped[str | None] = mapped_column(String(4000))           # the approver's written conditions
     condition_flags: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
     expires_on: Mapped[date | None]                                # the approval's review or expiry date
     training_attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempts.id"))  # the pass relied on
@@ -78,20 +78,20 @@ class Request(db.Model):
     # Media enquiry (5.2)
     enquirer: Mapped[str | None] = mapped_column(String(200))
     outlet: Mapped[str | None] = mapped_column(String(200))
-    question: Mapped[str | None] = mapped_column(Text)
+    question: Mapped[str | None] = mapped_column(String(4000))
     deadline: Mapped[date | None]
-    approved_response: Mapped[str | None] = mapped_column(Text)
+    approved_response: Mapped[str | None] = mapped_column(String(4000))
 
     # Reference (2.2, 2.3)
     subject_name: Mapped[str | None] = mapped_column(String(200))   # who the reference is about
     reference_for: Mapped[str | None] = mapped_column(String(300))  # where / for whom (e.g. LinkedIn, an employer)
-    draft: Mapped[str | None] = mapped_column(Text)
+    draft: Mapped[str | None] = mapped_column(String(4000))
 
     # Misuse report (4.5, 6.5)
     link: Mapped[str | None] = mapped_column(String(1000))
-    description: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(String(4000))
     withhold_name: Mapped[bool] = mapped_column(default=False)
-    outcome: Mapped[str | None] = mapped_column(Text)               # what the recipient did
+    outcome: Mapped[str | None] = mapped_column(String(4000))               # what the recipient did
 
     requester = relationship("Person", foreign_keys=[requester_id])
     approver = relationship("Person", foreign_keys=[approver_id])
@@ -110,7 +110,7 @@ class RequestEvent(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     from_state: Mapped[str | None] = mapped_column(String(20))
     to_state: Mapped[str] = mapped_column(String(20))
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(String(4000), default="")  # a close carries the outcome (4000)
 
     request: Mapped[Request] = relationship(back_populates="events")
     actor = relationship("Person")

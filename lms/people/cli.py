@@ -48,3 +48,25 @@ def staff_import(path: Path, full: bool) -> None:
     click.echo(result.summary())
     for line in result.details(checked.ignored):
         click.echo(line)
+
+
+people = click.Group("people", help="Personal data: retention of leavers' records.")
+
+
+@people.command("retention")
+@click.option("--months", type=click.IntRange(1, 1200), default=None,
+              help="Anonymise people who left more than this many months ago (default: RETENTION_MONTHS).")
+@click.option("--dry-run", is_flag=True, help="Only count who and what would be anonymised; change nothing.")
+def people_retention(months: int | None, dry_run: bool) -> None:
+    """Anonymise leavers past the retention period, keeping what the dashboards count (run monthly from cron)."""
+    from lms.clock import utcnow
+    from lms.people.retention import anonymise
+
+    months = months if months is not None else int(current_app.config["RETENTION_MONTHS"])
+    report = anonymise(db.session, today(), utcnow(), months, dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    for line in report.lines():
+        click.echo(line)

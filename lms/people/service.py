@@ -16,6 +16,8 @@ from typing import TypeVar
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
+from lms.audit import record, record_all
+from lms.clock import utcnow
 from lms.models import ImportRun, Person, PersonRole, Role, Unit, UnitKind
 from lms.people.importer import PROGRESS_EVERY, Progress, StaffFile
 from lms.records.requirements import sync_requirements
@@ -109,6 +111,7 @@ def apply_import(session: Session, staff: StaffFile, *, full: bool, started_by: 
 
     units, units_created = _ensure_units(session, staff, central_unit_name)
 
+    now = utcnow()  # when people left: retention (`people retention`) counts from it
     existing = {}
     for row in session.execute(select(
         Person.id, Person.email, Person.first_name, Person.last_name, Person.staff_type, Person.unit_id,
@@ -128,8 +131,8 @@ def apply_import(session: Session, staff: StaffFile, *, full: bool, started_by: 
     if new_rows:
         session.execute(insert(Person), [
             {"email": r.email, "first_name": r.first_name, "last_name": r.last_name, "staff_type": r.staff_type,
-             "unit_id": units[_unit_key(r.unit)], "start_date": r.start_date, "active": wanted_active(r),
-             "line_manager_id": None, "password_hash": None}
+             "unit_id": units[_unit_key(r.unit)], "start_date": r.start_date, "active": (active := wanted_active(r)),
+             "deactivated_at": None if active else now, "line_manager_id": None, "password_hash": None}
             for r in new_rows
         ])
     ids = {email: row.id for email, row in existing.items()}
@@ -139,6 +142,8 @@ def apply_import(session: Session, staff: StaffFile, *, full: bool, started_by: 
 
     created, updated, unchanged, deactivated, reactivated = len(new_rows), 0, 0, 0, 0
     changes: list[dict] = []
+    left: list[int] = []  # deactivated by this import
+    returned: list[int] = []  # made active again by it
     new_managers: list[dict] = []
     for done, r in enumerate(rows, start=1):
         if progress and done % PROGRESS_EVERY == 0:
@@ -158,12 +163,17 @@ def apply_import(session: Session, staff: StaffFile, *, full: bool, started_by: 
         if all(getattr(old, key) == value for key, value in want.items()):
             unchanged += 1
             continue
-        changes.append({"id": old.id, **want})
         if old.active and not want["active"]:
             deactivated += 1
+            left.append(old.id)
+            want["deactivated_at"] = now
         else:
             updated += 1
-            reactivated += not old.active and want["active"]
+            if not old.active and want["active"]:
+                reactivated += 1
+                returned.append(old.id)
+                want["deactivated_at"] = None
+        changes.append({"id": old.id, **want})
     if progress:
         progress(len(rows) % PROGRESS_EVERY)
 
@@ -176,7 +186,8 @@ def apply_import(session: Session, staff: StaffFile, *, full: bool, started_by: 
                 notes.append(f"Your own account ({old.email}) is not in the file but was left active; "
                              "you cannot deactivate yourself in an import.")
                 continue
-            changes.append({"id": old.id, "active": False})
+            changes.append({"id": old.id, "active": False, "deactivated_at": now})
+            left.append(old.id)
             deactivated += 1
 
     by_keys: dict[tuple[str, ...], list[dict]] = defaultdict(list)
@@ -185,26 +196,39 @@ def apply_import(session: Session, staff: StaffFile, *, full: bool, started_by: 
     for batch in by_keys.values():
         session.execute(update(Person), batch)  # ORM bulk UPDATE by primary key
 
-    if "roles" in present:
-        _set_roles(session, staff, ids, me, notes)
+    role_changes = _set_roles(session, staff, ids, me, notes) if "roles" in present else []
 
-    run = ImportRun(started_by_id=started_by.id if started_by is not None else None, source=source[:255],
+    actor_id = started_by.id if started_by is not None else None
+    run = ImportRun(started_by_id=actor_id, source=source[:255],
                     full=full, rows=len(rows), created=created, updated=updated, deactivated=deactivated)
     session.add(run)
     session.flush()
     sync_requirements(session, settings, today)
+    # Evidence in the same transaction: the run's counts, then each person whose access changed.
+    record(session, "people.import", actor_id=actor_id, object_type="import_run", object_id=run.id,
+           detail={"source": run.source, "full": full, "rows": len(rows), "created": created, "updated": updated,
+                   "unchanged": unchanged, "deactivated": deactivated, "reactivated": reactivated})
+    about = dict(actor_id=actor_id, object_type="import_run", object_id=run.id)
+    record_all(session, [
+        *({"action": "people.roles_changed", "subject_id": pid, "detail": {"added": added, "removed": removed},
+           **about} for pid, added, removed in role_changes),
+        *({"action": "people.deactivated", "subject_id": pid, **about} for pid in left),
+        *({"action": "people.reactivated", "subject_id": pid, **about} for pid in returned),
+    ])
     session.expire_all()  # bulk statements bypass objects already loaded (the signed-in admin among them)
     return ImportResult(run=run, unchanged=unchanged, reactivated=reactivated,
                         units_created=tuple(units_created), notes=tuple(notes))
 
 
-def _set_roles(session: Session, staff: StaffFile, ids: dict[str, int], me: str | None, notes: list[str]) -> None:
-    """Give everyone in the file exactly the roles their row lists."""
+def _set_roles(session: Session, staff: StaffFile, ids: dict[str, int], me: str | None,
+               notes: list[str]) -> list[tuple[int, list[str], list[str]]]:
+    """Give everyone in the file exactly the roles their row lists; returns (person id, added, removed) per change."""
     current: dict[int, dict[Role, int]] = defaultdict(dict)
     for role_id, person_id, role in session.execute(select(PersonRole.id, PersonRole.person_id, PersonRole.role)):
         current[person_id][role] = role_id
     to_add: list[dict] = []
     to_remove: list[int] = []
+    changed: list[tuple[int, list[str], list[str]]] = []
     for r in staff.rows:
         pid = ids[r.email]
         have = current.get(pid, {})
@@ -212,9 +236,13 @@ def _set_roles(session: Session, staff: StaffFile, ids: dict[str, int], me: str 
         if r.email == me and Role.admin in have and Role.admin not in want:
             want.add(Role.admin)
             notes.append(f"Row {r.row}: you kept your own admin role; another admin can remove it.")
-        to_add.extend({"person_id": pid, "role": role} for role in want - set(have))
-        to_remove.extend(role_id for role, role_id in have.items() if role not in want)
+        added, removed = sorted(want - set(have)), sorted(role for role in have if role not in want)
+        to_add.extend({"person_id": pid, "role": role} for role in added)
+        to_remove.extend(have[role] for role in removed)
+        if added or removed:
+            changed.append((pid, [role.value for role in added], [role.value for role in removed]))
     for chunk in _chunks(to_remove):
         session.execute(delete(PersonRole).where(PersonRole.id.in_(chunk)).execution_options(synchronize_session=False))
     if to_add:
         session.execute(insert(PersonRole), to_add)
+    return changed

@@ -61,3 +61,6 @@ def too_large(error):
     problem = Problem(None, None, f"the file is larger than {_limit()}, the most this page accepts. Split it, "
                                   "or ask whoever runs the server to use: flask --app wsgi staff import FILE.csv")
     return _page(ImportForm(formdata=None), (problem,), 413)
+
+
+from lms.people import subject_access_views  # noqa: E402, F401  (subject access: its routes join this blueprint)

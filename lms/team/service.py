@@ -12,7 +12,8 @@ from datetime import date
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
-from lms.models import ModuleProgress, ModuleVersion, Person, ReminderLog, Role
+from lms.access import can
+from lms.models import ModuleProgress, ModuleVersion, Person, ReminderLog
 from lms.records.reminders import MANUAL
 from lms.records.settings import RecordSettings
 from lms.records.status import Standing, standing
@@ -28,7 +29,7 @@ def has_active_reports(session: Session, person: Person) -> bool:
 
 def scopes_for(session: Session, person: Person) -> list[str]:
     """The views of a team this person may take, widest first."""
-    scopes = [UNIT] if person.has_role(Role.headteacher) else []
+    scopes = [UNIT] if can(person, "scope.unit") else []
     if has_active_reports(session, person):
         scopes.append(REPORTS)
     return scopes

@@ -2,7 +2,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from lms import mail
-from lms.access import allowed, require
+from lms.access import allowed, can, fetch, team_scopes
+from lms.audit import web as audit
 from lms.clock import today
 from lms.extensions import db
 from lms.models import Person
@@ -16,13 +17,14 @@ bp = Blueprint("team", __name__)
 
 
 def chosen_scope() -> tuple[str, list[str]]:
-    """The scope asked for (?scope=reports|unit), or the widest this person has; 404 for any other."""
-    scopes = service.scopes_for(db.session, current_user)
-    if not scopes:
-        abort(403)
+    """The scope asked for (?scope=reports|unit), or the widest this person has; 404 for any other.
+
+    Only called after `team.view`, which holds exactly when there is at least one scope.
+    """
+    scopes = team_scopes(current_user)
     scope = request.args.get("scope") or scopes[0]
-    if scope not in scopes:
-        abort(404)
+    if not can(current_user, "team.scope", scope):
+        abort(404)  # not a view of the team this person has: as unknown as a misspelt one
     return scope, scopes
 
 
@@ -31,15 +33,16 @@ def chosen_scope() -> tuple[str, list[str]]:
 def index():
     scope, scopes = chosen_scope()
     view = service.team_view(db.session, current_user, scope, today(), record_settings())
-    return render_template("team/index.html", view=view, scope=scope, scopes=scopes,
+    page = render_template("team/index.html", view=view, scope=scope, scopes=scopes,
                            labels=service.SCOPE_LABELS, form=EmptyForm())
+    audit.viewed("team", [m.person.id for m in view.members], scope=scope)
+    return page
 
 
 @bp.post("/<int:person_id>/remind")
 @allowed("team.view")
 def remind(person_id: int):
-    person = db.session.get(Person, person_id) or abort(404)
-    require("person.remind", person)
+    person = fetch(Person, person_id, "person.remind")
     if not EmptyForm().validate_on_submit():
         abort(400)
     scope = request.args.get("scope")

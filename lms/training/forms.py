@@ -2,6 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from lms.forms_common import PlainText
 from lms.training.service import CONTEST_MAX, CONTEST_MIN
 
 
@@ -32,7 +33,8 @@ class ContestForm(FlaskForm):
         "Why do you think this answer is wrong?",
         validators=[InputRequired("Say why you think the answer is wrong."),
                     Length(min=CONTEST_MIN, max=CONTEST_MAX,
-                           message=f"Say why in {CONTEST_MIN} to {CONTEST_MAX} characters.")],
+                           message=f"Say why in {CONTEST_MIN} to {CONTEST_MAX} characters."),
+                    PlainText("Why you think the answer is wrong", multiline=True)],
     )
 
 

@@ -136,7 +136,7 @@ def start_or_resume(session: Session, person: Person, version: ModuleVersion, rn
         attempt.kind, attempt.refresh_clauses = "refresh", refresh
         pool = [s for s in pool if relied_on_any(s, refresh)] or pool
     retry_groups, seen = _after_a_failure(session, person, version.module_id)
-    chosen = draw(pool, version.draw, rng or random.Random(),  # noqa: S311 - order, not secrecy
+    chosen = draw(pool, version.draw, rng or random.Random(),  # noqa: S311 - order, not secrecy  # nosec B311
                   retry_groups=retry_groups, recently_seen=seen)
     attempt.items = [AttemptItem(position=i, scenario_id=s.id) for i, s in enumerate(chosen, start=1)]
     try:

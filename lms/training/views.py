@@ -3,6 +3,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from lms.access import allowed, fetch
+from lms.audit import web as audit
 from lms.clock import today
 from lms.extensions import db
 from lms.models import Attempt, AttemptState
@@ -39,6 +40,7 @@ def history():
 def history_csv():
     """The signed-in person's own attempts, one row each, for Excel."""
     body = export.history_csv(service.attempts_for(db.session, current_user))
+    audit.exported("training_history", subject_id=current_user.id, format="csv")
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="training-history-{today().isoformat()}.csv"',
         "Cache-Control": "no-store",

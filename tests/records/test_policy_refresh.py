@@ -73,6 +73,7 @@ def test_a_changed_clause_needs_a_refresh_of_only_the_modules_that_rely_on_it(ap
         row, managers = standing_in(manager, "managers-and-headteachers", date(2026, 6, 1))
         assert managers.refresh and managers.state is State.due_soon and not managers.current
         assert row.refresh_clauses == ["2.3"] and row.due_on == date(2026, 7, 1)
+        client.login(manager.email)  # another day: sessions end after 10 hours
         page = client.get("/").get_data(as_text=True)
         assert "changed clauses 2.3" in page and "Start the refresh" in page
 
@@ -80,6 +81,7 @@ def test_a_changed_clause_needs_a_refresh_of_only_the_modules_that_rely_on_it(ap
         assert standing_in(manager, "managers-and-headteachers", date(2026, 7, 2))[1].state is State.overdue
 
     with travel_to(date(2026, 7, 3)):
+        client.login(manager.email)  # another day: sessions end after 10 hours
         refresh_id = start(client, "managers-and-headteachers")
         refresh = db.session.get(Attempt, refresh_id)
         assert refresh.kind == "refresh" and refresh.refresh_clauses == ["2.3"]
@@ -129,6 +131,7 @@ def test_an_expired_pass_is_not_refreshed_but_taken_again(app, make_client, peop
         load(app, library_dir(tmp_path, "2026-01", ("must avoid making any social media", "must not make any social media")))
         row, now = standing_in(person, "core-social-media", date(2026, 2, 1))
         assert now.state is State.expired and row.refresh_clauses is None
+        client.login(person.email)  # another day: sessions end after 10 hours
         attempt_id = start(client, "core-social-media")
         assert db.session.get(Attempt, attempt_id).kind == "full"
     assert date(2026, 2, 1) - timedelta(days=1) > date(2026, 1, 10)

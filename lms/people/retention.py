@@ -1,0 +1,116 @@
+"""Retention: anonymise people who left more than RETENTION_MONTHS ago (`flask --app wsgi people retention`).
+
+What identifies the person goes: names become "Removed", the email a unique address that can
+never be delivered (removed-<id>@invalid, a reserved top-level domain), job title, password,
+sign-in time, roles, line-manager links (theirs and others' to them), certificate codes, API
+tokens and the free text of their requests, request notes and contests. What the dashboards
+count stays: the person row with its unit and staff type, attempts, answers and progress, so
+trust-wide totals for past years do not change. Set-based, never commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import String, case, cast, delete, func, literal, or_, select, update
+from sqlalchemy.orm import Session
+
+from lms.audit import record
+from lms.clock import add_months
+from lms.models import ApiToken, Attempt, Contest, Person, PersonRole, Request, RequestEvent
+
+REMOVED = "Removed"
+CHUNK = 500
+# Free text on a request: what the person wrote, and what was written back about it.
+REQUEST_TEXT = ("accounts", "purpose", "conditions", "enquirer", "outlet", "question", "approved_response",
+                "subject_name", "reference_for", "draft", "link", "description", "outcome")
+
+
+@dataclass
+class RetentionReport:
+    cutoff: date
+    person_ids: list[int] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    dry_run: bool = False
+
+    def lines(self) -> list[str]:
+        n = len(self.person_ids)
+        verb = "would be" if self.dry_run else "was" if n == 1 else "were"
+        head = (f"{n} {'person' if n == 1 else 'people'} who left before {self.cutoff.isoformat()} {verb} anonymised."
+                if self.person_ids else f"Nobody who left before {self.cutoff.isoformat()} is left to anonymise.")
+        return [head, *(f"  {name.replace('_', ' ')}: {count}" for name, count in self.counts.items())]
+
+
+def cutoff_for(today: date, months: int) -> date:
+    return add_months(today, -months)
+
+
+def due(session: Session, today: date, months: int) -> list[int]:
+    """Inactive, not yet anonymised, and deactivated before the start of the cutoff day."""
+    before = datetime.combine(cutoff_for(today, months), time(), tzinfo=UTC)
+    return list(session.scalars(select(Person.id).where(
+        Person.active.is_(False), Person.anonymised_at.is_(None), Person.deactivated_at.is_not(None),
+        Person.deactivated_at < before).order_by(Person.id)))
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start:start + CHUNK]
+
+
+def _count(session: Session, query, ids: Sequence[int]) -> int:
+    return sum(session.scalar(query(chunk)) or 0 for chunk in _chunks(ids))
+
+
+def _counts(session: Session, ids: Sequence[int]) -> dict[str, int]:
+    """What anonymising these people touches (the dry run prints exactly this)."""
+    n = lambda q: _count(session, q, ids)  # noqa: E731 - a short local alias reads better here
+    return {
+        "requests_blanked": n(lambda c: select(func.count()).select_from(Request).where(Request.requester_id.in_(c))),
+        "request_notes_blanked": n(lambda c: select(func.count()).select_from(RequestEvent).where(
+            RequestEvent.note != "", or_(RequestEvent.actor_id.in_(c), RequestEvent.request_id.in_(
+                select(Request.id).where(Request.requester_id.in_(c)))))),
+        "contests_blanked": n(lambda c: select(func.count()).select_from(Contest).where(Contest.person_id.in_(c))),
+        "api_tokens_deleted": n(lambda c: select(func.count()).select_from(ApiToken).where(ApiToken.person_id.in_(c))),
+        "manager_links_cleared": n(lambda c: select(func.count()).select_from(Person).where(
+            Person.line_manager_id.in_(c))),
+    }
+
+
+def anonymise(session: Session, today: date, now: datetime, months: int, *, dry_run: bool = False) -> RetentionReport:
+    ids = due(session, today, months)
+    report = RetentionReport(cutoff_for(today, months), ids, _counts(session, ids) if ids else {}, dry_run)
+    if dry_run or not ids:
+        return report
+    for chunk in _chunks(ids):
+        # Others' links first: a manager who is being removed stops being anyone's manager.
+        session.execute(update(Person).where(Person.line_manager_id.in_(chunk)).values(line_manager_id=None)
+                        .execution_options(synchronize_session=False))
+        session.execute(update(Person).where(Person.id.in_(chunk)).values(
+            first_name=REMOVED, last_name="", job_title="",
+            email=literal("removed-") + cast(Person.id, String) + literal("@invalid"),
+            password_hash=None, last_login_at=None, line_manager_id=None, anonymised_at=now,
+        ).execution_options(synchronize_session=False))
+        session.execute(delete(PersonRole).where(PersonRole.person_id.in_(chunk))
+                        .execution_options(synchronize_session=False))
+        session.execute(delete(ApiToken).where(ApiToken.person_id.in_(chunk))
+                        .execution_options(synchronize_session=False))
+        session.execute(update(Attempt).where(Attempt.person_id.in_(chunk)).values(certificate_code=None)
+                        .execution_options(synchronize_session=False))
+        session.execute(update(Contest).where(Contest.person_id.in_(chunk)).values(reason="")
+                        .execution_options(synchronize_session=False))
+        # NULL stays NULL (the field never applied to that kind of request); any text becomes empty.
+        session.execute(update(Request).where(Request.requester_id.in_(chunk)).values(
+            {name: case((getattr(Request, name).is_(None), None), else_=literal("")) for name in REQUEST_TEXT}
+        ).execution_options(synchronize_session=False))
+        session.execute(update(RequestEvent).where(or_(
+            RequestEvent.actor_id.in_(chunk),
+            RequestEvent.request_id.in_(select(Request.id).where(Request.requester_id.in_(chunk))),
+        )).values(note="").execution_options(synchronize_session=False))
+    # Ids only: the log must not keep what was just removed.
+    record(session, "retention.anonymised", detail={"count": len(ids), "ids": ids, "months": months,
+                                                     "cutoff": report.cutoff.isoformat(), **report.counts})
+    session.expire_all()  # bulk statements bypass objects already loaded
+    return report

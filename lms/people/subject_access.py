@@ -1,0 +1,240 @@
+"""Everything stored about one person, for a subject access request (UK GDPR article 15).
+
+`collect` reads the person's data into sections of flat rows (one dict per row, the same keys in
+every row of a section), so the JSON and the CSV are built from the same thing and cannot
+disagree. Other people appear only as ids and, where the person would know them anyway (their
+line manager, who decided their request), a name. Never included: password hashes and API
+token hashes. Requests this person decided for someone else give the request's id, kind and the
+decisions they recorded, not the other person's text. Never commits.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, aliased
+
+from lms.models import (
+    Answer,
+    ApiToken,
+    Attempt,
+    AuditEvent,
+    Contest,
+    Delegation,
+    ImportRun,
+    Module,
+    ModuleProgress,
+    ModuleVersion,
+    Person,
+    PersonRole,
+    ReminderLog,
+    Request,
+    RequestEvent,
+    Scenario,
+    Unit,
+)
+from lms.training.export import safe_cell
+
+Row = dict[str, Any]
+
+# (section key, heading) in the order the files list them; the CSV prints the heading.
+SECTIONS: list[tuple[str, str]] = [
+    ("profile", "Profile"),
+    ("roles", "Roles"),
+    ("module_progress", "Module progress (assignments and standing)"),
+    ("attempts", "Attempts"),
+    ("answers", "Answers"),
+    ("contests", "Contests (\"I think this answer is wrong\")"),
+    ("requests_made", "Requests made"),
+    ("request_events", "Events on requests made"),
+    ("decisions", "Decisions on other people's requests"),
+    ("delegations", "Delegations"),
+    ("reminders", "Reminders"),
+    ("api_tokens", "API tokens (names and dates; the tokens themselves are never stored)"),
+    ("imports", "Staff imports run"),
+    ("audit_events", "Audit log events about or by this person"),
+]
+
+REQUEST_FIELDS = ("accounts", "platforms", "purpose", "starts_on", "ends_on", "conditions", "condition_flags",
+                  "expires_on", "training_attempt_id", "enquirer", "outlet", "question", "deadline",
+                  "approved_response", "subject_name", "reference_for", "draft", "link", "description",
+                  "withhold_name", "outcome")
+
+
+@dataclass(frozen=True)
+class SubjectData:
+    person_id: int
+    generated_at: datetime
+    sections: dict[str, list[Row]]
+
+
+def _value(value: Any) -> Any:
+    """Plain JSON values: dates as ISO 8601, enums as their value, decimals as numbers."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if hasattr(value, "value") and not isinstance(value, bool | int | float | str):
+        return value.value
+    return value
+
+
+def _joined(value: Any) -> Any:
+    return ", ".join(value) if isinstance(value, list) else value
+
+
+def _row(**fields: Any) -> Row:
+    return {key: _value(value) for key, value in fields.items()}
+
+
+def collect(session: Session, person: Person, now: datetime) -> SubjectData:
+    pid = person.id
+    manager = aliased(Person)
+    profile = session.execute(
+        select(Person, Unit.name, manager.id, manager.first_name, manager.last_name, manager.email)
+        .join(Unit, Unit.id == Person.unit_id).outerjoin(manager, manager.id == Person.line_manager_id)
+        .where(Person.id == pid)
+    ).one()
+    p = profile[0]
+    sections: dict[str, list[Row]] = {key: [] for key, _ in SECTIONS}
+    sections["profile"].append(_row(
+        id=p.id, email=p.email, first_name=p.first_name, last_name=p.last_name, job_title=p.job_title,
+        staff_type=p.staff_type, unit=profile[1], line_manager_id=profile[2],
+        line_manager=f"{profile[3]} {profile[4]}" if profile[2] else None, line_manager_email=profile[5],
+        start_date=p.start_date, active=p.active, has_password=p.password_hash is not None,
+        created_at=p.created_at, password_changed_at=p.password_changed_at, last_login_at=p.last_login_at,
+        deactivated_at=p.deactivated_at, anonymised_at=p.anonymised_at,
+    ))
+    sections["roles"] = [_row(role=r) for r in session.scalars(
+        select(PersonRole.role).where(PersonRole.person_id == pid).order_by(PersonRole.role))]
+
+    sections["module_progress"] = [_row(
+        module=slug, required=mp.required, reason=mp.reason, assigned_on=mp.assigned_on, due_on=mp.due_on,
+        valid_until=mp.valid_until, refresh_clauses=", ".join(mp.refresh_clauses or []) or None,
+        last_attempt_id=mp.last_attempt_id, last_score=mp.last_score, last_passed=mp.last_passed,
+        last_submitted_at=mp.last_submitted_at, passed_at=mp.passed_at, pass_score=mp.pass_score,
+        pass_attempt_id=mp.pass_attempt_id, attempts_count=mp.attempts_count, updated_at=mp.updated_at,
+    ) for mp, slug in session.execute(
+        select(ModuleProgress, Module.slug).join(Module, Module.id == ModuleProgress.module_id)
+        .where(ModuleProgress.person_id == pid).order_by(Module.slug))]
+
+    sections["attempts"] = [_row(
+        id=a.id, module=slug, module_version=title, kind=a.kind, state=a.state, started_at=a.started_at,
+        submitted_at=a.submitted_at, points=a.points, score=a.score, passed=a.passed,
+        refresh_clauses=", ".join(a.refresh_clauses or []) or None, certificate_code=a.certificate_code,
+        valid_until=a.valid_until,
+    ) for a, slug, title in session.execute(
+        select(Attempt, Module.slug, ModuleVersion.title).join(Module, Module.id == Attempt.module_id)
+        .join(ModuleVersion, ModuleVersion.id == Attempt.module_version_id)
+        .where(Attempt.person_id == pid).order_by(Attempt.started_at, Attempt.id))]
+
+    sections["answers"] = [_row(
+        attempt_id=ans.attempt_id, scenario_id=ans.scenario_id, scenario=key, verdict=ans.verdict, clause=ans.clause,
+        outcome=ans.outcome, points=ans.points, sure=ans.sure, answered_at=ans.answered_at,
+    ) for ans, key in session.execute(
+        select(Answer, Scenario.key).join(Attempt, Attempt.id == Answer.attempt_id)
+        .join(Scenario, Scenario.id == Answer.scenario_id)
+        .where(Attempt.person_id == pid).order_by(Answer.answered_at, Answer.id))]
+
+    sections["contests"] = [_row(
+        id=c.id, attempt_id=c.attempt_id, scenario_id=c.scenario_id, scenario=key, reason=c.reason,
+        created_at=c.created_at,
+    ) for c, key in session.execute(
+        select(Contest, Scenario.key).join(Scenario, Scenario.id == Contest.scenario_id)
+        .where(Contest.person_id == pid).order_by(Contest.created_at, Contest.id))]
+
+    approver = aliased(Person)
+    made = list(session.execute(
+        select(Request, approver.first_name, approver.last_name).join(approver, approver.id == Request.approver_id)
+        .where(Request.requester_id == pid).order_by(Request.created_at, Request.id)))
+    sections["requests_made"] = [_row(
+        id=r.id, kind=r.kind, state=r.state, created_at=r.created_at, updated_at=r.updated_at,
+        approver_id=r.approver_id, approver=f"{first} {last}",
+        **{name: _joined(getattr(r, name)) for name in REQUEST_FIELDS},
+    ) for r, first, last in made]
+    actor = aliased(Person)
+    made_ids = [r.id for r, _, _ in made]
+    sections["request_events"] = [_row(
+        request_id=e.request_id, at=e.at, actor_id=e.actor_id,
+        actor=f"{first} {last}" if e.actor_id is not None else "the system", from_state=e.from_state,
+        to_state=e.to_state, note=e.note,
+    ) for e, first, last in session.execute(
+        select(RequestEvent, actor.first_name, actor.last_name).outerjoin(actor, actor.id == RequestEvent.actor_id)
+        .where(RequestEvent.request_id.in_(made_ids)).order_by(RequestEvent.at, RequestEvent.id))] if made_ids else []
+    sections["decisions"] = [_row(
+        request_id=e.request_id, kind=kind, requester_id=requester_id, at=e.at, from_state=e.from_state,
+        to_state=e.to_state, note=e.note,
+    ) for e, kind, requester_id in session.execute(
+        select(RequestEvent, Request.kind, Request.requester_id).join(Request, Request.id == RequestEvent.request_id)
+        .where(RequestEvent.actor_id == pid, Request.requester_id != pid).order_by(RequestEvent.at, RequestEvent.id))]
+
+    sections["delegations"] = [_row(
+        id=d.id, role="approver" if d.approver_id == pid else "delegate", approver_id=d.approver_id,
+        delegate_id=d.delegate_id, starts_on=d.starts_on, ends_on=d.ends_on, created_at=d.created_at,
+    ) for d in session.scalars(select(Delegation).where(or_(Delegation.approver_id == pid, Delegation.delegate_id == pid))
+                               .order_by(Delegation.created_at, Delegation.id))]
+
+    sections["reminders"] = [_row(
+        direction="received" if r.person_id == pid else "sent", person_id=r.person_id, kind=r.kind,
+        sent_on=r.sent_on, sent_at=r.sent_at, sent_by_id=r.sent_by_id, detail=r.detail,
+    ) for r in session.scalars(select(ReminderLog).where(or_(ReminderLog.person_id == pid, ReminderLog.sent_by_id == pid))
+                               .order_by(ReminderLog.sent_at, ReminderLog.id))]
+
+    sections["api_tokens"] = [_row(id=t.id, name=t.name, created_at=t.created_at, last_used_at=t.last_used_at,
+                                   revoked_at=t.revoked_at)
+                              for t in session.scalars(select(ApiToken).where(ApiToken.person_id == pid)
+                                                       .order_by(ApiToken.created_at, ApiToken.id))]
+
+    sections["imports"] = [_row(id=i.id, source=i.source, full=i.full, rows=i.rows, created=i.created,
+                                updated=i.updated, deactivated=i.deactivated, finished_at=i.finished_at)
+                           for i in session.scalars(select(ImportRun).where(ImportRun.started_by_id == pid)
+                                                    .order_by(ImportRun.id))]
+
+    sections["audit_events"] = [_row(
+        seq=e.seq, at=e.at, action=e.action, actor_id=e.actor_id, subject_id=e.subject_id,
+        object_type=e.object_type, object_id=e.object_id, detail=e.detail, address=e.address,
+    ) for e in session.scalars(select(AuditEvent).where(or_(AuditEvent.subject_id == pid, AuditEvent.actor_id == pid))
+                               .order_by(AuditEvent.seq))]
+    return SubjectData(pid, now, sections)
+
+
+def to_json(data: SubjectData) -> bytes:
+    body = {"person_id": data.person_id, "generated_at": data.generated_at.isoformat(timespec="seconds"),
+            "sections": {key: {"title": title, "rows": data.sections[key]} for key, title in SECTIONS}}
+    return json.dumps(body, indent=2, ensure_ascii=False).encode("utf-8")
+
+
+def to_csv(data: SubjectData) -> bytes:
+    """One file for Excel: each section is its title, a header row, its rows (or "None held"), a blank row."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([f"Subject access export for person {data.person_id}",
+                     data.generated_at.isoformat(timespec="seconds")])
+    writer.writerow([])
+    for key, title in SECTIONS:
+        rows = data.sections[key]
+        writer.writerow([title])
+        if rows:
+            writer.writerow(list(rows[0]))
+            writer.writerows([_cell(v) for v in row.values()] for row in rows)
+        else:
+            writer.writerow(["None held"])
+        writer.writerow([])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return value
+    return safe_cell(str(value))
