@@ -43,7 +43,7 @@ run: setup
 test: $(VENV)/.test-deps
 	$(BIN)/ruff check lms tests
 	$(BIN)/bandit -q -r lms -c pyproject.toml --severity-level high
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadgroup  # one process per core; the browser tests stay together
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check lms tests

@@ -72,7 +72,10 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(config, items):
     """A `postgresql_only` test is not collected for the SQLite backend (rather than shown as skipped)."""
     keep, drop = [], []
+    browser = PROJECT_ROOT / "tests" / "browser"
     for item in items:
+        if browser in item.path.parents:  # one live site, one Chromium, and the HTML check reads what the journeys saved
+            item.add_marker(pytest.mark.xdist_group("browser"))
         callspec = getattr(item, "callspec", None)
         sqlite_case = callspec is not None and str(callspec.params.get("database_url", "")) == "sqlite"
         (drop if sqlite_case and item.get_closest_marker("postgresql_only") else keep).append(item)
