@@ -1,0 +1,522 @@
+"""Run every benchmark of issue 9 and write bench/RESULTS.md: `make bench`, or
+
+    .venv/bin/python -m bench.run_all [--quick] [--items 1,2,3,4,5] [--rebuild] [--no-national]
+
+--quick tries the harness in a few minutes on the small data sets (written to
+bench/.cache/RESULTS-quick.md, so the real results are never overwritten by a trial). The full run
+builds any data set it lacks first (the national one takes about 20 minutes; they are kept in
+bench/.cache/datasets.json and reused; --rebuild makes them again).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import dashboards, import_export, load, taking
+from bench.common import BENCH, CACHE, dataset, fmt, forget_datasets, git_revision, log, machine, postgres_reachable
+
+RESULTS = BENCH / "RESULTS.md"
+
+
+def build_datasets(quick: bool, national: bool, rebuild: bool) -> list:
+    wanted = [("sqlite", "small"), ("postgresql", "small")]
+    if not quick:
+        wanted += [("sqlite", "trust"), ("postgresql", "trust")] + ([("postgresql", "national")] if national else [])
+    if not postgres_reachable():
+        raise SystemExit("PostgreSQL is not reachable at BENCH_POSTGRES_URL; the benchmarks need it")
+    return [dataset(backend, size, rebuild=rebuild) for backend, size in wanted]
+
+
+def _command() -> str:
+    return " ".join(["python -m bench.run_all", *sys.argv[1:]])
+
+
+def _loadavg() -> str:
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def run(args, previous: dict | None = None) -> dict:
+    """Measure the items asked for; with `previous`, keep its other items (a partial re-run)."""
+    items = {int(i) for i in args.items.split(",")}
+    if 1 in items and shutil.which("wrk") is None:
+        raise SystemExit("item 1 needs wrk: apt-get install -y wrk (or leave it out: --items 2,3,4,5)")
+    started = time.perf_counter()
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if previous is not None:
+        results = previous
+        which = f"item{'s' if ',' in args.items else ''} {args.items}"
+        results.setdefault("remeasured", []).append(f"{which} measured again at {now} (`{_command()}`)")
+    else:
+        results = {"date": now, "quick": args.quick, "revision": git_revision(), "machine": machine(),
+                   "command": _command(), "loadavg": {}}
+    data = build_datasets(args.quick, not args.no_national, args.rebuild)
+    results["datasets"] = [{"label": d.label, "backend": d.backend, "size": d.size,
+                            **{k: v for k, v in d.info.items() if k not in ("takers", "api_token")}} for d in data]
+    sizes = ["small"] if args.quick else ["small", "trust"] + ([] if args.no_national else ["national"])
+    taking_size = "small" if args.quick else "trust"
+    loadavg = results.setdefault("loadavg", {})
+    if items & {2, 3}:
+        loadavg["2, 3"] = _loadavg()
+        log("items 2 and 3: dashboards and statements per page")
+        results["dashboards"] = dashboards.run(sizes, ["sqlite", "postgresql"], 10 if args.quick else 50,
+                                               explain=not args.quick)
+    if 5 in items:
+        loadavg["5"] = _loadavg()
+        log("item 5: staff import and records export")
+        results["import_export"] = import_export.run(
+            ["sqlite", "postgresql"], 10_000 if args.quick else 100_000, 1 if args.quick else 3,
+            "small" if args.quick else ("trust" if args.no_national else "national"))
+    if 1 in items:
+        loadavg["1"] = _loadavg()
+        log("item 1: taking training under gunicorn")
+        result = taking.run(dataset("postgresql", taking_size), workers=args.workers, rounds=2 if args.quick else 5,
+                            seconds=3 if args.quick else 20)
+        result["dataset"] = f"{taking_size} on PostgreSQL"
+        results["taking"] = result
+    if 4 in items:
+        if "load" in results:  # a re-run: say what the run it replaces measured
+            old = results["load"]
+            results.setdefault("remeasured", []).append(
+                f"item 4 before that: p99 {old['p99_ms']:.0f} ms (p50 {old['p50_ms']:.0f}, p95 {old['p95_ms']:.0f}), "
+                f"{old['errors']} errors, {old['lost']} lost answers in {old['requests']:,} requests, load average "
+                f"{results.get('loadavg', {}).get('4', 'not recorded')}")
+        loadavg["4"] = _loadavg()
+        log("item 4: 100 staff at once")
+        result = load.run(taking_size, 20 if args.quick else 100, 10 if args.quick else 60, args.workers,
+                          load.parse_think(args.think))
+        result["checks"] = load.checks(result)
+        results["load"] = result
+    loadavg["end"] = _loadavg()
+    results["elapsed_min"] = results.get("elapsed_min", 0) + (time.perf_counter() - started) / 60
+    return results
+
+
+# --- RESULTS.md ----------------------------------------------------------------------------------------
+
+
+def _table(header: list[str], rows: list[list]) -> list[str]:
+    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
+            *["| " + " | ".join(str(c) for c in row) + " |" for row in rows]]
+
+
+def _shares(profile: dict) -> str:
+    return ", ".join(f"{owner} {share * 100:.0f}%" for owner, share in profile.get("self_time_share", {}).items())
+
+
+def _functions(profile: dict, top: int = 6) -> list[str]:
+    return [f"    - `{name}`: {ms:.1f} ms" for name, ms in profile.get("project_functions_ms", [])[:top]]
+
+
+def all_checks(results: dict) -> list[dict]:
+    found = []
+    if "taking" in results:
+        s = results["taking"]["summary"]
+        found.append({"item": 1, "what": f"scenario page: {s['page_ratio']:.2f} of the bare route's throughput "
+                                         f"(worst round {s['page_ratio_worst']:.2f}; target at least {taking.TARGET_RATIO})",
+                      "met": s["page_ratio_worst"] >= taking.TARGET_RATIO})
+        found.append({"item": 1, "what": f"answer submission: {s['answer_ratio']:.2f} of the bare route's throughput "
+                                         f"(worst round {s['answer_ratio_worst']:.2f}; target at least {taking.TARGET_RATIO})",
+                      "met": s["answer_ratio_worst"] >= taking.TARGET_RATIO})
+        if results["taking"]["problems"]:
+            found.append({"item": 1, "what": "measurement valid: " + "; ".join(results["taking"]["problems"]),
+                          "met": False})
+    if "dashboards" in results:
+        found += results["dashboards"]["checks"]
+    if "load" in results:
+        found += results["load"]["checks"]
+    if "import_export" in results:
+        found += results["import_export"]["checks"]
+    return sorted(found, key=lambda c: c["item"])
+
+
+def _compact(checks: list[dict]) -> list[dict]:
+    """Item 3's checks, one per page and backend, as one line per backend when all are met."""
+    out, statements = [], {}
+    for check in checks:
+        if check["item"] == 3 and check["met"]:
+            label, _, rest = check["what"].partition(", ")
+            backend, _, counts = rest.partition(": statements ")
+            statements.setdefault(backend, []).append(f"{label} {counts.split()[1].rstrip(',')}")
+            sizes = ", ".join(counts.split()[0::2])
+            statements[backend + " sizes"] = sizes
+        else:
+            out.append(check)
+    for backend in ("sqlite", "postgresql"):
+        if backend in statements:
+            out.append({"item": 3, "met": True, "what": f"{backend}: each page sends the same number of statements at "
+                        f"every size ({statements[backend + ' sizes']}): " + "; ".join(statements[backend])})
+    return sorted(out, key=lambda c: c["item"])
+
+
+def write_results(results: dict, path: Path) -> None:
+    m = results["machine"]
+    out = [
+        "# Benchmarks: performance at trust and national scale (issue 9)",
+        "",
+        f"Measured {results['date']} on revision `{results['revision']}` by `{results['command']}` "
+        f"in {results['elapsed_min']:.0f} minutes"
+        + (" (QUICK MODE: small data sets only, short runs)." if results["quick"] else "."),
+        "",
+        "## How to rerun",
+        "",
+        "```sh",
+        "apt-get install -y wrk            # the load generator of item 1 (Debian); PostgreSQL must answer on 127.0.0.1:5432",
+        ".venv/bin/pip install -r bench/requirements.txt",
+        "make bench                        # = .venv/bin/python -m bench.run_all: everything, then this file",
+        ".venv/bin/python -m bench.run_all --quick                   # try the harness in minutes (small sizes)",
+        ".venv/bin/python -m bench.taking --size trust --workers 5    # item 1 alone",
+        ".venv/bin/python -m bench.dashboards --sizes small,trust --explain   # items 2 and 3",
+        ".venv/bin/python -m bench.load --clients 100 --seconds 60   # item 4",
+        ".venv/bin/python -m bench.import_export --rows 100000      # item 5",
+        "```",
+        "",
+        "bench/README.md says what each measures and how. Data sets are built once with "
+        "`flask demo generate --size …` and reused (bench/.cache/datasets.json; `--rebuild` makes them again).",
+        "",
+        "## Machine and versions",
+        "",
+        *_table(["", ""], [[k, v] for k, v in m.items()]),
+        "",
+        "Other work was running on the machine during the run: absolute figures are noisy; ratios taken "
+        "within one round are the steadier figures."
+        + (" Load average (1, 5, 15 min) as each item began: "
+           + "; ".join(f"item {k}: {v}" for k, v in results["loadavg"].items() if k != "end")
+           + f"; at the end: {results['loadavg'].get('end', '?')}." if results.get("loadavg") else ""),
+        "",
+        *[f"Note: {note}." for note in results.get("remeasured", [])],
+        *([""] if results.get("remeasured") else []),
+        "## Data sets",
+        "",
+        *_table(["data set", "units", "people", "module records", "attempts", "answers", "built by", "build time"],
+                [[d["label"], f"{d.get('units', 0):,}", f"{d.get('people', 0):,}", f"{d.get('module_progress', 0):,}",
+                  f"{d.get('attempts', 0):,}", f"{d.get('answers', 0):,}", f"`{d.get('how', '')}`",
+                  f"{d.get('built_in_s', 0):.0f} s"] for d in results["datasets"]]),
+        "",
+        "## Targets",
+        "",
+        *_table(["item", "measured against the target", "met"],
+                [[c["item"], c["what"], "yes" if c["met"] else "**NO**"] for c in _compact(all_checks(results))]),
+        "",
+    ]
+    out += _taking_section(results.get("taking"))
+    out += _dashboards_section(results.get("dashboards"))
+    out += _load_section(results.get("load"))
+    out += _import_export_section(results.get("import_export"))
+    out += _missed_section(results)
+    path.write_text("\n".join(out) + "\n")
+
+
+def _taking_section(t: dict | None) -> list[str]:
+    if not t:
+        return []
+    s = t["summary"]
+    rows = [[i + 1, f"{r['bare']['rps']:.0f}", f"{r['page']['rps']:.0f}", f"{r['page_ratio']:.2f}",
+             f"{r['answer']['rps']:.0f}", f"{r['answer_ratio']:.2f}"] for i, r in enumerate(t["rounds"])]
+    lat = s["latency_ms"]
+    return [
+        "## 1. Taking training under gunicorn",
+        "",
+        f"{t['dataset']}; gunicorn with the production gunicorn.conf.py, {t['workers']} sync workers (worker recycling "
+        f"off during the measurement), JSON request logging on as in production; wrk with one thread and "
+        f"{t['connections']} keep-alive connections, {t['seconds']:g} s per measurement, bare route, scenario page "
+        "and answer submission measured in turn in each round. The bare route is `GET /_bench/bare` "
+        "(bench/benchapp.py) with the same signed-in session cookie: every hook of the app runs, the view returns "
+        "a constant. The page is the unanswered first scenario of an attempt (its answer form); each answer is a "
+        "real POST of a new answer to a different scenario (verdict, clause, sure, CSRF token).",
+        "",
+        *_table(["round", "bare route (req/s)", "scenario page (req/s)", "page / bare", "answer POST (req/s)",
+                 "answer / bare"], rows),
+        "",
+        f"Median over {len(t['rounds'])} rounds: page / bare **{s['page_ratio']:.2f}**, answer / bare "
+        f"**{s['answer_ratio']:.2f}** (target at least {taking.TARGET_RATIO}).",
+        "",
+        f"Latency under that load (median of the rounds' figures, ms): bare p50 {fmt(lat['bare']['p50'])} / p95 "
+        f"{fmt(lat['bare']['p95'])}; page p50 {fmt(lat['page']['p50'])} / p95 {fmt(lat['page']['p95'])}; answer p50 "
+        f"{fmt(lat['answer']['p50'])} / p95 {fmt(lat['answer']['p95'])}.",
+        "",
+        f"Every answer POST acknowledged with a redirect was stored: {t['acknowledged']:,} acknowledged, "
+        f"{t['stored']:,} stored (requests still in flight when wrk stops are stored but not counted by it)."
+        + (" Problems: " + "; ".join(t["problems"]) if t["problems"] else ""),
+        "",
+    ]
+
+
+def _dashboards_section(d: dict | None) -> list[str]:
+    if not d:
+        return []
+    labels = [p["label"] for p in d["runs"][0]["pages"]]
+    runs = d["runs"]
+    header = ["page"] + [r["dataset"] for r in runs]
+    def cell(p: dict) -> str:
+        fewer = f" (n={p['requests']})" if p["requests"] < d["requests"] else ""
+        return f"{p['p50_ms']:,.0f} / {p['p95_ms']:,.0f}{fewer}"
+
+    timing = [[label] + [next(cell(p) for p in r["pages"] if p["label"] == label) for r in runs] for label in labels]
+    counts = [[label] + [next(str(p["statements"]) for p in r["pages"] if p["label"] == label) for r in runs]
+              for label in labels]
+    paths = ", ".join(f"`{p['path']}`" for p in runs[0]["pages"])
+    return [
+        "## 2. Dashboards and the API at each size",
+        "",
+        f"In-process through the Flask test client (the whole WSGI app, its hooks, views, templates and audit writes; "
+        f"no socket, no gunicorn): each page 5 times to warm up, then {d['requests']} timed requests one after "
+        f"another (a page that takes seconds: one warm-up, then at least 10 and only until it has taken a minute; "
+        f"n given). The trust lead sees the whole trust; the headteacher is the head of the largest school "
+        f"(people per data set: " + ", ".join(f"{r['dataset']} {r['info'].get('headteacher_unit_people', '?')}"
+                                              for r in runs) + f"); the API is called with the trust lead's token. "
+        f"Pages: {paths}.",
+        "",
+        "p50 / p95 in ms:",
+        "",
+        *_table(header, timing),
+        "",
+        "## 3. SQL statements per page",
+        "",
+        "Statements sent for one request of each page (SQLAlchemy `before_cursor_execute`, as tests/sqlcount.py), "
+        "after the warm-up:",
+        "",
+        *_table(header, counts),
+        "",
+    ]
+
+
+def _load_section(r: dict | None) -> list[str]:
+    if not r:
+        return []
+    routes = [[route, v["requests"], fmt(v["p50_ms"], 0), fmt(v["p95_ms"], 0), fmt(v["p99_ms"], 0)]
+              for route, v in r["routes"].items()]
+    return [
+        "## 4. Staff taking modules at once",
+        "",
+        f"{r['clients']} simulated staff ({r['signed_in']} signed in before the clock started) for {r['seconds']:g} s "
+        f"against {r['dataset']}, gunicorn with {r['workers']} workers; each pauses {r['think'][0]:g}–{r['think'][1]:g} s "
+        "(uniformly at random) before each step, as a person reading a post before answering would, only several "
+        "times faster. Clients are bench/kill_worker.py's `Trainee`s (nothing is killed here), in threads of one "
+        f"process that used {r['client_cpu_s']:.1f} s of CPU in the window.",
+        "",
+        *_table(["", ""], [
+            ["requests (req/s)", f"{r['requests']:,} ({r['rps']:.0f}/s)"],
+            ["latency p50 / p95 / p99 / max", f"{fmt(r['p50_ms'], 0)} / {fmt(r['p95_ms'], 0)} / "
+                                              f"**{fmt(r['p99_ms'], 0)}** / {fmt(r['max_ms'], 0)} ms"],
+            ["errors (connection, 5xx, other 4xx, answers refused)",
+             f"**{r['errors']}** ({r['dropped']}, {r['server_errors']}, {r['client_errors']}, {r['refused']})"],
+            ["answers sent / acknowledged", f"{r['answers_sent']:,} / {r['acknowledged']:,}"],
+            ["acknowledged but not stored as sent / duplicates", f"**{r['lost']}** / {r['duplicates']}"],
+            ["finishes acknowledged (each scored from its stored answers)", f"{r['finished']:,}"],
+        ]),
+        "",
+        "By page (ms):",
+        "",
+        *_table(["request", "count", "p50", "p95", "p99"], routes),
+        "",
+        *([f"Errors seen: {', '.join(r['dropped_samples'] + r['client_error_samples'])}", ""]
+          if r["dropped_samples"] or r["client_error_samples"] else []),
+    ]
+
+
+def _import_export_section(x: dict | None) -> list[str]:
+    if not x:
+        return []
+    out = [
+        "## 5. Staff import and records export",
+        "",
+        "Import: `flask --app wsgi staff import FILE` (the real command, start-up included) of a generated file "
+        "(bench/import_export.py: schools of 200 with a headteacher, line managers and staff of every type) into "
+        "a copy of a freshly deployed database: every row is created and every requirement assigned. Then the "
+        "same file again (every row unchanged). Median and worst over the rounds, each on its own copy; peak "
+        "memory is the process's maximum resident set size.",
+        "",
+        *_table(["backend", "rows", "first import (median / worst)", "peak memory", "again, unchanged (median)"],
+                [[i["backend"], f"{i['rows']:,}", f"**{i['first_s']:.1f} s** / {i['first_s_max']:.1f} s",
+                  f"{i['first_peak_mb']:.0f} MB", f"{i['again_s']:.1f} s"] for i in x["imports"]]),
+        "",
+    ]
+    e = x.get("export")
+    if e:
+        out += [
+            f"Export: `flask --app wsgi records export --output FILE` on {e['dataset']} ({e['people']:,} people): "
+            f"{e['rows']:,} rows ({e['csv_mb']:.0f} MB of CSV) in {e['seconds']:.0f} s; peak memory of the process "
+            f"**{e['peak_mb']:.0f} MB**, against {e['baseline_peak_mb']:.0f} MB for the same app doing nothing "
+            "(`flask --app wsgi routes`): the export itself adds "
+            f"{max(0.0, e['peak_mb'] - e['baseline_peak_mb']):.0f} MB. The rows are read through a server-side "
+            "cursor 2,000 at a time (`dashboards.queries.iter_team_records`, `yield_per`) and written 1,000 at a "
+            "time (`lms/records/export.py`). The app had no CSV export of everyone's records before this issue "
+            "(the dashboards' CSV files are aggregates, the history CSV is one person's, the API pages 500 rows at "
+            "a time); this command is it.",
+            "",
+        ]
+    return out
+
+
+def _missed_section(results: dict) -> list[str]:
+    missed = [c for c in all_checks(results) if not c["met"]]
+    if not missed:
+        return ["## Targets missed", "", "None.", ""]
+    out = ["## Targets missed: the profile, and what would fix it", ""]
+    items = {c["item"] for c in missed}
+    t = results.get("taking")
+    if 1 in items and t and t.get("profile"):
+        bare, page = t["profile"]["bare"], t["profile"]["page"]
+        out += [
+            "### Item 1: the scenario page and the answer POST against the bare route",
+            "",
+            f"In-process on the same data, the bare route takes {bare['median_ms']:.1f} ms ({bare['statements']} "
+            f"statements: the session's person) and the scenario page {page['median_ms']:.1f} ms "
+            f"({page['statements']} statements, {page['sql_ms']:.1f} ms of SQL): {t['profile']['in_process_ratio']:.2f} "
+            f"of the bare route, as under gunicorn. Time by library for the page (psycopg: waiting for the database): "
+            f"{_shares(page)}. The page's own "
+            "functions (cumulative, under the profiler):",
+            "",
+            *_functions(page),
+            "",
+            "Most of the page is rendering `training/question.html`: the answer form's clause list is about 22 radio "
+            "buttons with their clause text, each drawn by a WTForms widget (`html_params`, markupsafe formatting), "
+            "beside the post card; the rest is a dozen small statements (attempt, item, scenario, answer, clauses, "
+            "the navigation's access checks). The bare route is about as cheap as a signed-in request can be, so "
+            f"{taking.TARGET_RATIO} of it leaves a page about 1.7 times its cost. What would fix it: render the "
+            "clause radios in plain Jinja rather than through WTForms widgets; cache the pickable clauses and their "
+            "text per policy version in the process (a policy version never changes once loaded); load the attempt, "
+            "its item and scenario in one joined statement; cache the rendered post card per scenario version "
+            "(content is immutable). The answer POST pays for the same form's validation plus a savepoint, the "
+            "insert and the commit; the same clause cache helps it. None of this is done here: it changes "
+            "lms/training, which is not this benchmark's to change.",
+            "",
+        ]
+    d = results.get("dashboards")
+    if 2 in items and d:
+        out += _dashboard_explanations(d, [c for c in missed if c["item"] == 2])
+    if 3 in items:
+        out += ["### Item 3", "", "A page whose statement count differs between sizes is listed in the targets above; "
+                "its statements grow with the data and need an eager load or one set-based query.", ""]
+    lr = results.get("load")
+    if 4 in items and lr:
+        slowest = sorted(lr["routes"].items(), key=lambda kv: -(kv[1]["p99_ms"] or 0))[:3]
+        out += [
+            "### Item 4: staff taking modules at once",
+            "",
+            f"{lr['requests']:,} requests in {lr['seconds']:g} s is {lr['rps']:.0f} per second on "
+            f"{lr['workers']} workers sharing two cores with the clients and PostgreSQL. The slowest pages at p99: "
+            + ", ".join(f"{route} {v['p99_ms']:.0f} ms" for route, v in slowest) + ". Each is one of item 1's pages: "
+            "the time is the page's own CPU (item 1's profile) plus waiting for a worker when several staff ask at "
+            "once, so what fixes item 1 fixes this; beyond that, more cores or instances (nothing lives in a worker, "
+            "docs/production.md).",
+            "",
+        ]
+    x = results.get("import_export")
+    if 5 in items and x:
+        out += [
+            "### Item 5",
+            "",
+            "The import's time goes to reading and checking the file in Python (`lms/people/importer.py`), the bulk "
+            "INSERT of the people, the UPDATE that sets their line managers (one row each: the managers' ids exist "
+            "only once everyone is inserted), and `sync_requirements`' set-based INSERT of their module records. "
+            "Checking every address with email-validator took a third of it; the check now validates each domain "
+            "once (tests/people/test_email_check.py holds it to email-validator's verdicts). If the import is still "
+            "over: set the line managers with one UPDATE … FROM (VALUES …) per chunk instead of one UPDATE per row.",
+            "",
+        ]
+    return out
+
+
+def _dashboard_explanations(d: dict, missed: list[dict]) -> list[str]:
+    out = ["### Item 2: dashboards", ""]
+    pages = {(r["backend"], r["size"]): {p["label"]: p for p in r["pages"]} for r in d["runs"]}
+    biggest = pages.get(("postgresql", "national")) or pages.get(("postgresql", "trust"))
+    if biggest is None:
+        return out
+    size = "national" if ("postgresql", "national") in pages else "trust"
+    out += [f"Where each page's time goes at the {size} size on PostgreSQL (one request after the warm-up; "
+            "SQL is the time inside the database driver):", ""]
+    rows = []
+    for label, p in biggest.items():
+        prof = p["profile"]
+        rows.append([label, f"{p['p95_ms']:.0f}", f"{prof['sql_ms']:.0f} of {prof['request_ms']:.0f}",
+                     f"{prof['slowest'][0]['ms']:.0f} ms: `{prof['slowest'][0]['sql'][:90]}…`" if prof["slowest"] else "",
+                     _shares(prof)])
+    out += _table(["page", "p95 ms", "SQL ms of request ms", "slowest statement",
+                   "time by library (psycopg: waiting for the database)"], rows)
+    out += [""]
+    for label in dashboards.LEAD_DASHBOARDS:
+        page = biggest.get(label)
+        if page and page["profile"].get("explain"):
+            plan = page["profile"]["explain"].splitlines()
+            out += [f"{label.capitalize()}: the plan of its slowest statement at the {size} size (EXPLAIN ANALYZE, "
+                    "first lines):", "", "```", *plan[:22], "```", ""]
+    out += [
+        "Two causes, and what would fix each:",
+        "",
+        "- **SQL that reads every row in the scope.** Completion is a GROUP BY over `module_progress` joined to "
+        "`people` (two rows per person), the understanding page and the scores chart GROUP BYs and window functions "
+        "over `answers` and `attempts` (about 11 answers per attempt). The statement count stays fixed (item 3), but "
+        "each statement is a sequential scan whose time grows with the trust: fine for a school, seconds for a "
+        "trust-wide view at national size. Fix: keep the aggregates instead of recomputing them on every view — a "
+        "summary table per (unit, module, staff type) for completion, and per (unit, clause group) and (module, "
+        "scenario) for understanding, updated in the same transaction as the `ModuleProgress` row or refreshed by a "
+        "nightly job (a materialized view refreshed CONCURRENTLY on PostgreSQL), so a trust-wide page reads "
+        "thousands of rows, not millions; the understanding page's discrimination index (percent_rank over every "
+        "attempt) would be computed by that job. The headteacher's completion page has a smaller case of the same: "
+        "its first-passes-by-week statement groups every passed attempt in the trust by person and module before "
+        "joining to the school's people (a sequential scan of `attempts`), so it grows with the trust although "
+        "the school does not; moving the school's filter inside that subquery makes it the school's size.",
+        "- **Python that grows with the number of units, and plotly's fixed cost.** The trust-wide completion page "
+        "draws one bar and one table row per unit and lists every unit in the filter's drop-down (20,000 at the "
+        "national size); building each chart with `plotly.graph_objects` and its validators costs tens of ms even "
+        "when small (the shares above). Fix: build the figures as plain dicts (plotly.js needs only "
+        "`{data, layout}`), and above a few dozen units show the lowest and highest units with a search or a "
+        "paged table instead of every unit.",
+        "",
+        "- **Pages that list people.** The headteacher's team page shows every member of the unit with each "
+        "module's state, and records one `records.viewed` audit event per person shown; its time follows the size "
+        "of the school (the largest school is 90 people in the small data set and about 500 in the trust one), "
+        "whatever the statement count. Fix: page the list (and the audit events with it), 50 people at a time.",
+        "",
+        "None of this is done here: it changes lms/dashboards and lms/team, which are not this benchmark's to change.",
+        "",
+    ]
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small data sets, short runs (a few minutes)")
+    parser.add_argument("--items", default="1,2,3,4,5", help="which items to run, e.g. 2,3")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the cached data sets first")
+    parser.add_argument("--no-national", action="store_true", help="leave the national size out")
+    parser.add_argument("--workers", type=int, default=5, help="gunicorn workers for items 1 and 4")
+    parser.add_argument("--think", default="2-6", help="item 4: seconds a person pauses before each step")
+    parser.add_argument("--output", type=Path, help="where to write the report (default bench/RESULTS.md; "
+                                                    "bench/.cache/RESULTS-quick.md with --quick)")
+    parser.add_argument("--merge", action="store_true",
+                        help="measure only --items again and keep the last run's other figures in the report")
+    parser.add_argument("--render", action="store_true",
+                        help="measure nothing: write the report again from the last run's bench/.cache/results.json")
+    parser.add_argument("--drop-datasets", action="store_true",
+                        help="measure nothing: drop every cached data set (its databases and files) and stop")
+    args = parser.parse_args(argv)
+    if args.drop_datasets:
+        forget_datasets()
+        log("dropped the cached data sets")
+        return
+    output = args.output or (CACHE / "RESULTS-quick.md" if args.quick else RESULTS)
+    saved = CACHE / ("results-quick.json" if args.quick else "results.json")
+    if args.render:
+        results = json.loads(saved.read_text())
+    else:
+        results = run(args, json.loads(saved.read_text()) if args.merge else None)
+        CACHE.mkdir(parents=True, exist_ok=True)
+        saved.write_text(json.dumps(results, indent=2, default=str))
+    write_results(results, output)
+    log(f"wrote {output}")
+    for check in all_checks(results):
+        print(("met     " if check["met"] else "MISSED  ") + f"item {check['item']}: {check['what']}")
+
+
+if __name__ == "__main__":
+    main()
