@@ -5,6 +5,8 @@ BIN     = $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 FLASK   = $(BIN)/flask --app wsgi
+# Links in emails and on certificates, and the address `demo seed` prints, follow where `make run` serves.
+export APP_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test lint setup bench
 

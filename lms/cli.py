@@ -202,7 +202,7 @@ def demo_seed(if_empty: bool) -> None:
     click.echo("Demo trust created." if created else "Demo trust already present; nothing changed.")
     if history:
         click.echo(f"Backdated training history: {history} attempts by demo staff (not the logins below).")
-    click.echo(f"\nSign in at http://127.0.0.1:5000/login with password: {DEMO_PASSWORD}")
+    click.echo(f"\nSign in at {current_app.config['APP_BASE_URL']}/login with password: {DEMO_PASSWORD}")
     for role, email in demo_logins(db.session):
         click.echo(f"  {role:<38} {email}")
 
