@@ -9,7 +9,7 @@ with a session still open. tests/security/test_access_matrix.py holds every rout
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any
 
@@ -45,16 +45,17 @@ def require(name: str, obj: Any = None) -> None:
         abort(403)
 
 
-def fetch(model: type, object_id: int, name: str, *, refused: int = 403) -> Any:
+def fetch(model: type, object_id: int, name: str, *, refused: int = 403, options: Sequence[Any] = ()) -> Any:
     """The object with this id if the rule allows it: 404 when there is none, `refused` when not allowed.
 
-    `refused=404` is for objects whose very existence is private (someone else's API token).
+    `refused=404` is for objects whose very existence is private (someone else's API token);
+    `options` are loader options (what to load in the same statement).
     """
     from lms.extensions import db
 
     if not current_user.is_authenticated:
         abort(login_manager.unauthorized())
-    found = db.session.get(model, object_id)
+    found = db.session.get(model, object_id, options=options)
     if found is None:
         abort(404)
     if not can(current_user, name, found):
@@ -146,7 +147,20 @@ def team_scopes(person: Person) -> list[str]:
 
     cache = g.setdefault("team_scopes_cache", {})
     if person.id not in cache:
-        cache[person.id] = scopes_for(db.session, person)
+        cache[person.id] = scopes_for(db.session, person, _has_reports(person))
+    return cache[person.id]
+
+
+def _has_reports(person: Person) -> bool:
+    """Whether `person` line-manages anyone active, asked once per request (team and dashboard scopes)."""
+    from flask import g
+
+    from lms.extensions import db
+    from lms.team.service import has_active_reports
+
+    cache = g.setdefault("has_reports_cache", {})
+    if person.id not in cache:
+        cache[person.id] = has_active_reports(db.session, person)
     return cache[person.id]
 
 
@@ -165,7 +179,7 @@ def dashboard_scopes(person: Person) -> list:
 
     cache = g.setdefault("dashboard_scopes_cache", {})
     if person.id not in cache:
-        cache[person.id] = scopes_for(db.session, person)
+        cache[person.id] = scopes_for(db.session, person, _has_reports(person))
     return cache[person.id]
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from lms.content.schema import Library, ModuleSpec, PolicySpec, clause_group
 from lms.models import Clause, Module, ModuleVersion, PolicyVersion, Scenario
+from lms.training import clauses
 
 
 class ContentError(Exception):
@@ -36,6 +37,7 @@ def load_library(session: Session, library: Library) -> LoadReport:
     previous = session.scalar(select(PolicyVersion.id).where(PolicyVersion.is_current))
     policy, created = _upsert_policy(session, library.policy)
     modules = [_upsert_module(session, spec, policy) for spec in library.modules]
+    clauses.forget()  # titles or flags may have been corrected in place
     return LoadReport(policy.version, created, modules, previous if previous not in (None, policy.id) else None)
 
 

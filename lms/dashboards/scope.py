@@ -38,15 +38,20 @@ class Scope:
         return and_(*conditions)
 
 
-def scopes_for(session: Session, viewer: Person) -> list[Scope]:
-    """Every scope the viewer may choose, widest first; empty when they may see none."""
+def scopes_for(session: Session, viewer: Person, has_reports: bool | None = None) -> list[Scope]:
+    """Every scope the viewer may choose, widest first; empty when they may see none.
+
+    `has_reports`: whether the viewer line-manages anyone active, when the caller knows already.
+    """
     found = []
     if can(viewer, "scope.trust"):
         found.append(Scope("The whole trust"))
     if can(viewer, "scope.unit"):
         found.append(Scope(f"{viewer.unit.name}", unit_ids=(viewer.unit_id,)))
-    has_reports = session.scalar(select(Person.id).where(Person.line_manager_id == viewer.id, Person.active).limit(1))
-    if has_reports is not None:
+    if has_reports is None:
+        has_reports = session.scalar(
+            select(Person.id).where(Person.line_manager_id == viewer.id, Person.active).limit(1)) is not None
+    if has_reports:
         found.append(Scope("My direct reports", manager_id=viewer.id))
     return found
 

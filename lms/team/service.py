@@ -27,10 +27,10 @@ def has_active_reports(session: Session, person: Person) -> bool:
     return bool(session.scalar(select(exists().where(Person.line_manager_id == person.id, Person.active))))
 
 
-def scopes_for(session: Session, person: Person) -> list[str]:
-    """The views of a team this person may take, widest first."""
+def scopes_for(session: Session, person: Person, has_reports: bool | None = None) -> list[str]:
+    """The views of a team this person may take, widest first (`has_reports`: when the caller knows)."""
     scopes = [UNIT] if can(person, "scope.unit") else []
-    if has_active_reports(session, person):
+    if has_reports if has_reports is not None else has_active_reports(session, person):
         scopes.append(REPORTS)
     return scopes
 

@@ -1,5 +1,6 @@
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
 from lms.access import allowed, fetch
@@ -8,7 +9,7 @@ from lms.clock import today
 from lms.extensions import db
 from lms.models import Attempt, AttemptState
 from lms.records.settings import app_settings as record_settings
-from lms.training import export, service
+from lms.training import clauses, export, service
 from lms.training.forms import AnswerForm, ContestForm, EmptyForm
 from lms.training.service import TrainingError
 
@@ -16,9 +17,13 @@ bp = Blueprint("training", __name__)
 
 
 
+# What every attempt page shows or needs (titles, the policy version's clauses), in the same statement.
+ATTEMPT_PAGE = (joinedload(Attempt.module), joinedload(Attempt.module_version), joinedload(Attempt.policy_version))
+
+
 def get_attempt(attempt_id: int) -> Attempt:
     """The signed-in person's own attempt: 404 if there is none, 403 if it is someone else's."""
-    return fetch(Attempt, attempt_id, "attempt.own")
+    return fetch(Attempt, attempt_id, "attempt.own", options=ATTEMPT_PAGE)
 
 
 @bp.get("/")
@@ -82,37 +87,36 @@ def resume(attempt_id: int):
 @allowed("training.take")
 def question(attempt_id: int, position: int):
     attempt = get_attempt(attempt_id)
-    item = service.item_at(db.session, attempt, position) or abort(404)
-    answer = service.answer_for(db.session, attempt, item.scenario_id)
-    clauses = service.pickable_clauses(db.session, attempt.policy_version_id)
+    pickable = clauses.pickable(db.session, attempt.policy_version)
     form = AnswerForm()
-    form.clause.choices = [SelectChoice(c.number, f"{c.number} {c.title}") for c in clauses]
-    if answer is None and attempt.state == AttemptState.in_progress:
-        upcoming = service.next_position(db.session, attempt)
-        if upcoming is not None and position > upcoming:
-            return redirect(url_for("training.question", attempt_id=attempt.id, position=upcoming))
-        if form.validate_on_submit():
-            try:
-                recorded = service.record_answer(db.session, attempt, position, form.verdict.data,
-                                                 form.clause.data, form.sure.data == "sure")
-            except TrainingError as exc:
-                db.session.rollback()
-                flash(str(exc), "error")
-                return redirect(url_for("training.question", attempt_id=attempt.id, position=position))
-            db.session.commit()
-            if not recorded.created:
-                flash("You had already answered this scenario; your first answer stands.", "info")
+    form.clause.choices = [SelectChoice(c.number, f"{c.number} {c.title}") for c in pickable]
+    if form.is_submitted() and attempt.state == AttemptState.in_progress and form.validate():
+        # record_answer checks the position, the order and a first answer standing.
+        try:
+            recorded = service.record_answer(db.session, attempt, position, form.verdict.data,
+                                             form.clause.data, form.sure.data == "sure")
+        except TrainingError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
             return redirect(url_for("training.question", attempt_id=attempt.id, position=position))
-    elif form.is_submitted() and answer is not None:
+        db.session.commit()
+        if not recorded.created:
+            flash("You had already answered this scenario; your first answer stands.", "info")
+        return redirect(url_for("training.question", attempt_id=attempt.id, position=position))
+    state = service.question_state(db.session, attempt, position) or abort(404)
+    if state.answer is None and attempt.state == AttemptState.in_progress:
+        if state.upcoming is not None and position > state.upcoming:
+            return redirect(url_for("training.question", attempt_id=attempt.id, position=state.upcoming))
+    elif form.is_submitted() and state.answer is not None:
         # A resent form or a second tab: the first answer stands, shown with its feedback.
         flash("You had already answered this scenario; your first answer stands.", "info")
         return redirect(url_for("training.question", attempt_id=attempt.id, position=position))
     return render_template(
-        "training/question.html", attempt=attempt, item=item, scenario=item.scenario, answer=answer,
-        form=form, clauses=clauses, total=len(attempt.items),
-        clause_text=service.clauses_by_number(db.session, attempt.policy_version_id) if answer else {},
+        "training/question.html", attempt=attempt, item=state.item, scenario=state.scenario, answer=state.answer,
+        form=form, clauses=pickable, total=state.total,
+        clause_text=clauses.by_number(db.session, attempt.policy_version) if state.answer else {},
         finish_form=EmptyForm(), contest_form=ContestForm(formdata=None),
-        contest=service.contest_for(db.session, attempt, item.scenario_id) if answer else None,
+        contest=service.contest_for(db.session, attempt, state.scenario.id) if state.answer else None,
     ), 200 if not form.errors else 422
 
 
@@ -136,7 +140,7 @@ def contest(attempt_id: int, position: int):
     return render_template(
         "training/question.html", attempt=attempt, item=item, scenario=item.scenario, answer=answer,
         form=AnswerForm(formdata=None), clauses=[], total=len(attempt.items),
-        clause_text=service.clauses_by_number(db.session, attempt.policy_version_id),
+        clause_text=clauses.by_number(db.session, attempt.policy_version),
         finish_form=EmptyForm(), contest_form=form, contest=None,
     ), 422
 
@@ -177,5 +181,5 @@ def results(attempt_id: int):
     answers = {a.scenario_id: a for a in attempt.answers}
     return render_template(
         "training/results.html", attempt=attempt, answers=answers, sure_but_wrong=service.sure_but_wrong(attempt),
-        clause_text=service.clauses_by_number(db.session, attempt.policy_version_id), form=EmptyForm(),
+        clause_text=clauses.by_number(db.session, attempt.policy_version), form=EmptyForm(),
     )

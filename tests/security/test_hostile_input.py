@@ -227,7 +227,7 @@ def answer_post(w: World, _field: str) -> Post:
 
 def answer_valid(w: World) -> dict:
     attempt = w.attempt()
-    clause = training.pickable_clauses(db.session, attempt.policy_version_id)[0].number
+    clause = training_clauses.pickable(db.session, attempt.policy_version)[0].number
     return {"verdict": "breach", "clause": clause, "sure": "sure"}
 
 
