@@ -247,6 +247,8 @@ def dataset(backend: str, size: str, *, rebuild: bool = False, seed: int = 1) ->
         registry[key] = entry
         _save_registry(registry)
         log(f"{key}: " + ", ".join(f"{k} {v}" for k, v in info.items() if k not in ("takers", "api_token")))
+    else:
+        flask(entry["url"], "db", "upgrade")  # a data set built before a newer migration
     return Dataset(backend, size, entry["url"], entry["info"])
 
 

@@ -2,6 +2,8 @@
 
 The page and the CSV files call the same `Dashboard.chart(name)`, so a CSV always holds exactly
 the numbers of the table beside the chart, small groups hidden alike (lms.dashboards.privacy).
+One exception, said in the chart's note: with more than UNITS_ON_PAGE units the page's "by unit"
+lists the units with the lowest completion, and its CSV every unit.
 Nothing here reads the request: the view hands over the scope, the checked filters and today.
 """
 
@@ -19,7 +21,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lms.dashboards import figures
+from lms.dashboards import figures, rollup
 from lms.dashboards.charts import to_json
 from lms.dashboards.more_queries import (
     authorisations_by_state,
@@ -36,6 +38,7 @@ from lms.training.export import safe_cell
 
 CHARTS = ("by-unit", "by-staff-type", "over-time", "due", "scores", "authorisations")
 DEFAULT_TARGET = 0.9
+UNITS_ON_PAGE = 50  # a national view has 20,000 units: the page lists the lowest, the CSV every one
 COMPLETION_HEADERS = ["People", "Required modules", "Completed", "Completed (%)", "Overdue", "Due soon", "Expired"]
 
 
@@ -125,9 +128,12 @@ class Dashboard:
     """The numbers for one scope and set of filters; each query runs at most once, and only when needed."""
 
     def __init__(self, session: Session, scope: Scope, filters: Filters, today: date, settings: RecordSettings,
-                 privacy: Privacy, target: float = DEFAULT_TARGET) -> None:
+                 privacy: Privacy, target: float = DEFAULT_TARGET, unit_limit: int | None = None) -> None:
+        """`unit_limit`: with more units than this, "by unit" holds only the units with the lowest completion
+        (the page); None holds every unit (the CSV)."""
         self.session, self.scope, self.filters, self.today = session, scope, filters, today
         self.settings, self.privacy, self.target = settings, privacy, target
+        self.unit_limit = unit_limit
         self.start, self.end = date_range(filters, today)
 
     def available(self) -> tuple[str, ...]:
@@ -173,13 +179,25 @@ class Dashboard:
     # one method per chart
 
     def _by_unit(self) -> Chart:
-        rows = completion_by(self.session, "unit", self.scope, self.filters, self.today, self.settings)
-        rows = sorted(rows, key=lambda r: (-(r.share or 0), r.label))
+        units = None
+        if self.unit_limit is not None:
+            units = rollup.groups(self.session, "unit", self.scope, self.filters)
+        if units is not None and units > self.unit_limit:
+            rows = completion_by(self.session, "unit", self.scope, self.filters, self.today, self.settings,
+                                 lowest=self.unit_limit)
+            rows = sorted(rows, key=lambda r: (-(r.share or 0), r.label))
+            lowest = (f"The {len(rows)} units with the lowest completion, of {units:,} in this view: "
+                      "Download CSV lists every unit, and a unit's own view is one filter away.")
+        else:
+            rows = completion_by(self.session, "unit", self.scope, self.filters, self.today, self.settings)
+            rows = sorted(rows, key=lambda r: (-(r.share or 0), r.label))
+            lowest = None
         shown = present(rows, self.privacy, lambda r: r.label, _completion_numbers)
         links = [r.key for r in rows] if trust_wide(self.scope) else None
+        note = " ".join(n for n in (lowest, self._hidden_note(shown.hidden, "units")) if n) or None
         return Chart("by-unit", "Completion by unit", ["Unit", *COMPLETION_HEADERS], shown.cells,
                      figures.completion_by_unit(shown.shown, self.target) if shown.shown else None,
-                     note=self._hidden_note(shown.hidden, "units"), links=links)
+                     note=note, links=links)
 
     def _by_staff_type(self) -> Chart:
         shown = present(self.by_staff_type, self.privacy, lambda r: staff_type_label(r.key), _completion_numbers)

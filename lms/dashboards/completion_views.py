@@ -68,18 +68,18 @@ def selection() -> Selection:
     return Selection(scopes, index, filters, problems + found, options)
 
 
-def dashboard_for(chosen: Selection) -> completion.Dashboard:
+def dashboard_for(chosen: Selection, unit_limit: int | None = None) -> completion.Dashboard:
     config = current_app.config
     return completion.Dashboard(db.session, chosen.scope, chosen.filters, today(), RecordSettings.from_config(config),
                                 Privacy.for_scope(chosen.scope, config),
-                                float(config.get("DASHBOARD_TARGET", completion.DEFAULT_TARGET)))
+                                float(config.get("DASHBOARD_TARGET", completion.DEFAULT_TARGET)), unit_limit)
 
 
 @bp.get("/")
 @allowed("dashboards.view")
 def index():
     chosen = selection()
-    dashboard = dashboard_for(chosen)
+    dashboard = dashboard_for(chosen, int(current_app.config.get("DASHBOARD_UNITS_ON_PAGE", completion.UNITS_ON_PAGE)))
     charts = dashboard.charts()
     for chart in charts:
         if chart.links is not None:  # drill down into a unit (trust-wide views only)

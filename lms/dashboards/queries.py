@@ -15,6 +15,7 @@ from datetime import date
 from sqlalchemy import Select, and_, case, distinct, func, select
 from sqlalchemy.orm import Session
 
+from lms.dashboards import rollup
 from lms.dashboards.scope import Filters, Scope
 from lms.models import Module, ModuleProgress, ModuleVersion, Person, Unit
 from lms.records.settings import RecordSettings
@@ -61,8 +62,25 @@ def completed_sql(today: date) -> object:
 
 
 def completion_by(session: Session, dimension: str, scope: Scope, filters: Filters, today: date,
-                  settings: RecordSettings) -> list[CompletionRow]:
-    """Completion per unit, staff type or module, in one statement."""
+                  settings: RecordSettings, lowest: int | None = None) -> list[CompletionRow]:
+    """Completion per unit, staff type or module (`lowest`: only that many, lowest share completed first).
+
+    Views of whole units read the kept counts (lms.dashboards.rollup, brought up to date first);
+    a manager's direct reports are counted from their records, in one statement.
+    """
+    if rollup.answers(scope):
+        rollup.refresh(session, today, settings)
+        return [CompletionRow(str(getattr(key, "value", key)), str(getattr(label, "value", label)),
+                              *(int(n or 0) for n in numbers))
+                for key, label, *numbers in rollup.completion_by(session, dimension, scope, filters, lowest)]
+    if lowest is not None:
+        raise ValueError("lowest: only views of whole units are ranked")
+    return counted_from_records(session, dimension, scope, filters, today, settings)
+
+
+def counted_from_records(session: Session, dimension: str, scope: Scope, filters: Filters, today: date,
+                         settings: RecordSettings) -> list[CompletionRow]:
+    """`completion_by` worked out from every record in the view, in one statement (the kept counts' reference)."""
     state = state_sql(today, settings)
     done = completed_sql(today)
     if dimension == "unit":

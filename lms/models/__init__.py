@@ -5,6 +5,7 @@ from lms.models.audit import AuditEvent, AuditHead
 from lms.models.content import Clause, Module, ModuleVersion, PolicyVersion, Scenario
 from lms.models.people import ImportRun, Person, PersonRole, Role, StaffType, Unit, UnitKind
 from lms.models.requests import Delegation, Request, RequestEvent, RequestKind, RequestState
+from lms.models.rollups import CompletionCount, CompletionDirty, CompletionPeople, CompletionState
 from lms.models.training import (
     Answer,
     Attempt,
@@ -25,6 +26,10 @@ __all__ = [
     "AttemptItem",
     "AttemptState",
     "Clause",
+    "CompletionCount",
+    "CompletionDirty",
+    "CompletionPeople",
+    "CompletionState",
     "Delegation",
     "ImportRun",
     "Contest",

@@ -1,0 +1,63 @@
+"""Completion counts per unit, staff type and module: what the dashboards read instead of every record.
+
+Derived data, rebuilt from module_progress and people (lms/dashboards/rollup.py). Database
+triggers (migration 0009) mark a unit in `completion_dirty` whenever a progress row of one of
+its people, or one of its people's unit, staff type or active flag changes, whatever wrote it
+(a finish, the staff import's bulk statements, retention, the generator's COPY). Counts
+depend on the day (overdue, due soon, expired): `completion_state` says which day and which
+record settings they were counted for.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Enum, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lms.extensions import db
+from lms.models.people import StaffType
+
+
+class CompletionCount(db.Model):
+    """Required modules of the active people of one unit and staff type, for one module, by state."""
+
+    __tablename__ = "completion_counts"
+
+    unit_id: Mapped[int] = mapped_column(primary_key=True)
+    staff_type: Mapped[StaffType] = mapped_column(Enum(StaffType, native_enum=False, length=20), primary_key=True)
+    module_id: Mapped[int] = mapped_column(primary_key=True)
+    required: Mapped[int]    # also the people it is required of: one progress row per person and module
+    completed: Mapped[int]
+    overdue: Mapped[int]
+    due_soon: Mapped[int]
+    expired: Mapped[int]
+
+
+class CompletionPeople(db.Model):
+    """Active people of one unit and staff type with any module required (not the sum over modules)."""
+
+    __tablename__ = "completion_people"
+
+    unit_id: Mapped[int] = mapped_column(primary_key=True)
+    staff_type: Mapped[StaffType] = mapped_column(Enum(StaffType, native_enum=False, length=20), primary_key=True)
+    people: Mapped[int]
+
+
+class CompletionDirty(db.Model):
+    """Units whose counts are out of date; `version` goes up with each change (see rollup.refresh)."""
+
+    __tablename__ = "completion_dirty"
+
+    unit_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class CompletionState(db.Model):
+    """One row: the day and record settings the counts hold for (none: never counted)."""
+
+    __tablename__ = "completion_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    as_of: Mapped[date]
+    settings: Mapped[str] = mapped_column(String(200))

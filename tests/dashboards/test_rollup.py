@@ -1,0 +1,160 @@
+"""The kept completion counts (lms.dashboards.rollup) always say what the records say.
+
+Each test changes records the way some part of the app does (the ORM, bulk statements, a new day)
+and compares what the dashboards read with the same numbers counted from every record.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import delete, select, text, update
+
+from lms.clock import travel_to
+from lms.dashboards import queries, rollup
+from lms.dashboards.scope import Filters, Scope
+from lms.extensions import db
+from lms.models import CompletionDirty, Module, ModuleProgress, Person, StaffType
+from lms.records.requirements import sync_requirements
+from lms.records.settings import RecordSettings
+from tests.dashboards.test_pages import CORE, PERSONAL, TODAY, Trust, attempt, csv_rows, page, signed_in, table
+
+SETTINGS = RecordSettings()
+
+
+def views(trust: Trust) -> list[tuple[Scope, Filters]]:
+    whole, oak = Scope("trust"), Scope("oak", unit_ids=(trust.oak.id,))
+    return [(whole, Filters()), (whole, Filters(unit_id=trust.river.id)),
+            (whole, Filters(staff_type=StaffType.volunteer)), (whole, Filters(module=CORE)),
+            (whole, Filters(unit_id=trust.oak.id, module=PERSONAL)), (oak, Filters()),
+            (oak, Filters(staff_type=StaffType.employee))]
+
+
+def assert_counts_match(trust: Trust, day: date = TODAY, settings: RecordSettings = SETTINGS) -> None:
+    for scope, filters in views(trust):
+        for dimension in ("unit", "staff_type", "module"):
+            kept = queries.completion_by(db.session, dimension, scope, filters, day, settings)
+            counted = queries.counted_from_records(db.session, dimension, scope, filters, day, settings)
+            assert kept == counted, (dimension, scope.label, filters)
+    assert db.session.scalar(select(CompletionDirty.unit_id).limit(1)) is None  # every mark dealt with
+
+
+def marked() -> set[int]:
+    return set(db.session.scalars(select(CompletionDirty.unit_id)))
+
+
+def test_the_kept_counts_are_the_records_counts_for_every_view(trust):
+    assert rollup.refresh(db.session, TODAY, SETTINGS) is True  # counted for the first time
+    assert_counts_match(trust)
+    assert rollup.refresh(db.session, TODAY, SETTINGS) is False  # nothing changed: nothing to do
+
+
+def test_every_kind_of_write_is_counted_without_asking(trust):
+    assert_counts_match(trust)
+
+    attempt(trust.report2, trust.modules[CORE], TODAY - timedelta(days=1), 92, True)  # the ORM: a pass
+    db.session.commit()
+    assert_counts_match(trust)
+
+    trust.b1.active = False  # someone leaves
+    db.session.commit()
+    assert_counts_match(trust)
+
+    trust.b2.unit_id = trust.oak.id  # moves school
+    db.session.commit()
+    assert_counts_match(trust)
+
+    # A bulk statement, as the staff import writes (no ORM objects, no Python events).
+    db.session.execute(update(Person).where(Person.id == trust.c1.id).values(staff_type=StaffType.agency_worker))
+    db.session.commit()
+    assert_counts_match(trust)
+
+    core_id = db.session.scalar(select(Module.id).where(Module.slug == CORE))
+    db.session.execute(update(ModuleProgress).where(ModuleProgress.person_id == trust.colleague.id,
+                                                    ModuleProgress.module_id == core_id)
+                       .values(valid_until=TODAY - timedelta(days=1)))  # a pass lapses
+    db.session.commit()
+    assert_counts_match(trust)
+
+    newcomer = Person(email="new@example.org", first_name="New", last_name="Starter", staff_type=StaffType.volunteer,
+                      unit_id=trust.river.id, start_date=TODAY, active=True)
+    db.session.add(newcomer)
+    db.session.flush()
+    sync_requirements(db.session, SETTINGS, TODAY)  # requirements inserted with INSERT … SELECT
+    db.session.commit()
+    assert_counts_match(trust)
+
+    db.session.execute(delete(ModuleProgress).where(ModuleProgress.person_id == newcomer.id))
+    db.session.commit()
+    assert_counts_match(trust)
+
+
+def test_a_new_day_or_new_settings_count_everything_again(trust):
+    assert_counts_match(trust)
+    # Nothing is written, yet passes expire and due dates pass: the day changes every state.
+    for later in (TODAY + timedelta(days=20), TODAY + timedelta(days=400)):
+        with travel_to(later):
+            assert rollup.refresh(db.session, later, SETTINGS) is True
+            assert_counts_match(trust, later)
+    longer = RecordSettings(due_soon_days=60)
+    assert rollup.refresh(db.session, TODAY, longer) is True
+    assert_counts_match(trust, TODAY, longer)
+
+
+def test_a_write_marks_the_units_it_changes_and_nothing_else(trust):
+    rollup.refresh(db.session, TODAY, SETTINGS)
+    assert marked() == set()
+    trust.b3.unit_id = trust.central.id
+    db.session.commit()
+    assert marked() == {trust.river.id, trust.central.id}  # counted out of one, into the other
+    rollup.refresh(db.session, TODAY, SETTINGS)
+    trust.b3.first_name = "Renamed"  # nothing the counts depend on
+    trust.b3.last_login_at = None
+    db.session.commit()
+    assert marked() == set()
+
+
+@pytest.mark.postgresql_only
+def test_a_unit_changed_while_it_is_being_counted_stays_marked(trust, monkeypatch):
+    """Another worker commits a change to a unit after this one read the unit's mark: the mark survives."""
+    rollup.refresh(db.session, TODAY, SETTINGS)
+    trust.b1.active = False
+    db.session.commit()
+    assert marked() == {trust.river.id}
+    real_recount = rollup._recount
+
+    def recount_then_another_writer(session, day, settings, units):
+        real_recount(session, day, settings, units)
+        with db.engine.begin() as other:  # a second connection: another request, committed meanwhile
+            other.execute(text("UPDATE people SET active = :yes WHERE id = :id"), {"yes": True, "id": trust.b1.id})
+
+    monkeypatch.setattr(rollup, "_recount", recount_then_another_writer)
+    rollup.refresh(db.session, TODAY, SETTINGS)
+    assert marked() == {trust.river.id}  # still out of date, so the next reader recounts it
+    monkeypatch.setattr(rollup, "_recount", real_recount)
+    assert_counts_match(trust)
+
+
+def test_a_page_lists_the_units_with_the_lowest_completion_and_the_csv_every_unit(app, trust, make_client):
+    lead = signed_in(make_client, trust.lead)
+    every = [row[0] for row in csv_rows(lead, "by-unit")[1:]]
+    assert len(every) == 3
+    app.config["DASHBOARD_UNITS_ON_PAGE"] = 2
+    html = page(lead)
+    shown = [row[0] for row in table(html, "by-unit")]
+    assert len(shown) == 2
+    assert "The 2 units with the lowest completion, of 3 in this view" in html
+    counted = queries.counted_from_records(db.session, "unit", Scope("trust"), Filters(), TODAY, SETTINGS)
+    lowest = sorted(counted, key=lambda r: (r.share if r.share is not None else 1.0, r.label))[:2]
+    assert set(shown) == {r.label for r in lowest}
+    assert [row[0] for row in csv_rows(lead, "by-unit")[1:]] == every  # the CSV still lists every unit
+
+
+def test_the_nightly_command_counts_once_per_day(app, trust):
+    runner = app.test_cli_runner()
+    with travel_to(TODAY):
+        first = runner.invoke(args=["dashboards", "refresh"])
+        again = runner.invoke(args=["dashboards", "refresh"])
+    assert first.exit_code == 0 and "recounted for 15 Oct 2026" in first.output
+    assert again.exit_code == 0 and "already up to date" in again.output
