@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
 
 from lms.access import can
@@ -64,17 +64,29 @@ class Member:
     reminded_today: bool
 
 
+PER_PAGE = 50  # a headteacher of a school of 500 reads the team a page at a time
+
+
 @dataclass(frozen=True)
 class TeamView:
     versions: list[ModuleVersion]
-    members: list[Member]
+    members: list[Member]  # this page's
+    total: int             # everyone in the team
+    page: int
+    pages: int
 
 
-def team_view(session: Session, person: Person, scope: str, today: date, settings: RecordSettings) -> TeamView:
+def team_view(session: Session, person: Person, scope: str, today: date, settings: RecordSettings,
+              page: int = 1, per_page: int = PER_PAGE) -> TeamView:
+    """One page of the team, by name; a page past the end shows the last page."""
     versions = current_versions(session)
     members_q = members_query(person, scope)
-    people = list(session.scalars(members_q.order_by(Person.last_name, Person.first_name, Person.id)))
-    ids = members_q.with_only_columns(Person.id)
+    total = session.scalar(members_q.with_only_columns(func.count()).order_by(None)) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    people = list(session.scalars(members_q.order_by(Person.last_name, Person.first_name, Person.id)
+                                  .limit(per_page).offset((page - 1) * per_page)))
+    ids = [member.id for member in people]
     progress = {
         (p.person_id, p.module_id): p
         for p in session.scalars(select(ModuleProgress).where(ModuleProgress.person_id.in_(ids)))
@@ -88,4 +100,4 @@ def team_view(session: Session, person: Person, scope: str, today: date, setting
             p = progress.get((member.id, v.module_id))
             cells.append(Cell(p, standing(p, today, settings)))
         members.append(Member(member, cells, member.id in reminded))
-    return TeamView(versions, members)
+    return TeamView(versions, members, total, page, pages)

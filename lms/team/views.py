@@ -32,7 +32,9 @@ def chosen_scope() -> tuple[str, list[str]]:
 @allowed("team.view")
 def index():
     scope, scopes = chosen_scope()
-    view = service.team_view(db.session, current_user, scope, today(), record_settings())
+    view = service.team_view(db.session, current_user, scope, today(), record_settings(),
+                             page=request.args.get("page", 1, type=int),
+                             per_page=current_app.config.get("TEAM_PER_PAGE", service.PER_PAGE))
     page = render_template("team/index.html", view=view, scope=scope, scopes=scopes,
                            labels=service.SCOPE_LABELS, form=EmptyForm())
     audit.viewed("team", [m.person.id for m in view.members], scope=scope)

@@ -51,6 +51,7 @@ from lms.models import (
     UnitKind,
 )
 from lms.records.settings import RecordSettings
+from lms.training import clauses as training_clauses
 from lms.training import service as training
 from tests.conftest import PASSWORD
 from tests.security.discover import FieldInfo, fields_of, form_classes

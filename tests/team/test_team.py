@@ -206,3 +206,28 @@ def test_the_team_page_takes_as_many_queries_for_30_people_as_for_3(make_client,
         counts[size] = count_statements(client, "/team")
     assert counts[3] == counts[30], counts
     assert db.session.scalar(select(func.count()).select_from(Unit)) == 1
+
+
+def test_a_large_team_is_read_a_page_at_a_time(app, make_client, people, content):
+    """A school of hundreds: 50 people a page by name, links between pages, and only those shown logged."""
+    from lms.models import AuditEvent
+
+    app.config["TEAM_PER_PAGE"] = 4
+    unit = people.unit()
+    manager = people.person(unit=unit)
+    reports = [people.person(unit=unit, manager=manager, sync=False) for _ in range(10)]
+    by_name = sorted(reports, key=lambda p: (p.last_name, p.first_name, p.id))
+    client = signed_in(make_client, manager)
+    first = text(client.get("/team"))
+    assert [r for r in by_name if row(r) in first] == by_name[:4]
+    assert "10 people, page 1 of 3" in first and 'rel="next"' in first and 'rel="prev"' not in first
+    before = db.session.scalar(select(func.max(AuditEvent.id)))
+    last = text(client.get("/team?page=3"))
+    assert [r for r in by_name if row(r) in last] == by_name[8:]
+    assert 'rel="prev"' in last and 'rel="next"' not in last
+    logged = db.session.scalars(select(AuditEvent.subject_id).where(AuditEvent.action == "records.viewed",
+                                                                    AuditEvent.id > before))
+    assert sorted(logged) == sorted(r.id for r in by_name[8:])  # the people shown, not the whole team
+    for odd in ("99", "0", "-2", "two"):  # past the end, before the start, not a number: the nearest page
+        page = text(client.get(f"/team?page={odd}"))
+        assert ("page 3 of 3" if odd == "99" else "page 1 of 3") in page
