@@ -213,7 +213,8 @@ class Dashboard:
         if self.too_few:
             return Chart("over-time", title, headers, empty=self._too_few_note())
         required = self.totals.required
-        weeks = cumulative_completion(self.session, self.scope, self.filters, self.start, self.end, required)
+        weeks = cumulative_completion(self.session, self.scope, self.filters, self.start, self.end, required,
+                                      self.today, self.settings)
         return Chart("over-time", title, headers,
                      [[w.week_start.isoformat(), w.passes, w.cumulative, percent(w.share)] for w in weeks],
                      figures.cumulative_completion(weeks, required, self.start, self.end, self.today, self.target)
@@ -241,7 +242,8 @@ class Dashboard:
         headers = ["Score", "Results"]
         if self.too_few:
             return Chart("scores", title, headers, empty=self._too_few_note())
-        bands = score_distribution(self.session, self.scope, self.filters, self.start, self.end)
+        bands = score_distribution(self.session, self.scope, self.filters, self.start, self.end, self.today,
+                                   self.settings)
         any_result = any(b.results for b in bands)
         period = f"{self.start:%-d %b %Y} and {self.end:%-d %b %Y}"
         return Chart("scores", title, headers, [[b.label, b.results] for b in bands] if any_result else [],

@@ -10,14 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Integer, and_, case, func, select
+from sqlalchemy import Integer, and_, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
+from lms.dashboards import rollup
 from lms.dashboards.queries import _required_rows
 from lms.dashboards.scope import Filters, Scope
 from lms.models import Attempt, AttemptState, ModuleProgress, Person, Request, RequestKind, RequestState
+from lms.records.settings import RecordSettings
 
 # --- the training year and the date range ---------------------------------------------------
 
@@ -78,13 +80,29 @@ class WeekRow:
 
 
 def cumulative_completion(session: Session, scope: Scope, filters: Filters, start: date, end: date,
-                          required: int) -> list[WeekRow]:
+                          required: int, today: date, settings: RecordSettings) -> list[WeekRow]:
     """Each week of [start, end] in which someone first passed a required module, with the running total.
 
     A (person, module) counts once, in the week of its first pass (a submitted, passed attempt) in the
     range; only rows required of people in the scope and filters today count, so the share never
-    exceeds 100% of `required` (the required rows, from completion_by's totals).
+    exceeds 100% of `required` (the required rows, from completion_by's totals). Views of whole units
+    read the kept counts (lms.dashboards.rollup); a manager's reports are counted from their attempts.
     """
+    if rollup.answers(scope):
+        rollup.refresh(session, today, settings)
+        weeks = rollup.first_passes(session, scope, filters, start, end, lambda day: _WeekIndex(day, start))
+    else:
+        weeks = first_passes_from_records(session, scope, filters, start, end)
+    rows, total = [], 0
+    for index, passes in weeks:
+        total += passes
+        rows.append(WeekRow(start + timedelta(weeks=int(index)), passes, total, required))
+    return rows
+
+
+def first_passes_from_records(session: Session, scope: Scope, filters: Filters, start: date,
+                              end: date) -> list[tuple[int, int]]:
+    """(week index, first passes) counted from every attempt in the view (the kept counts' reference)."""
     since, until = _moments(start, end)
     in_scope = _required_rows(scope, filters).add_columns(ModuleProgress.person_id, ModuleProgress.module_id)
     first = (select(Attempt.person_id, Attempt.module_id, func.min(Attempt.submitted_at).label("first_pass"))
@@ -100,16 +118,12 @@ def cumulative_completion(session: Session, scope: Scope, filters: Filters, star
              .join(scoped, and_(scoped.c.person_id == first.c.person_id, scoped.c.module_id == first.c.module_id))
              .subquery())
     query = select(weeks.c.week, func.count().label("passes")).group_by(weeks.c.week).order_by(weeks.c.week)
-    rows, total = [], 0
-    for index, passes in session.execute(query):
-        total += passes
-        rows.append(WeekRow(start + timedelta(weeks=int(index)), passes, total, required))
-    return rows
+    return [(int(index), passes) for index, passes in session.execute(query)]
 
 
 # --- score distribution ---------------------------------------------------------------------------
 
-SCORE_BANDS = tuple((low, low + 9 if low < 90 else 100) for low in range(0, 100, 10))  # 0–9 … 90–100
+SCORE_BANDS = rollup.SCORE_BANDS  # 0–9 … 90–100
 
 
 @dataclass(frozen=True)
@@ -123,23 +137,33 @@ class BandRow:
         return f"{self.low}–{self.high}%"
 
 
-def score_distribution(session: Session, scope: Scope, filters: Filters, start: date, end: date) -> list[BandRow]:
+def score_distribution(session: Session, scope: Scope, filters: Filters, start: date, end: date, today: date,
+                       settings: RecordSettings) -> list[BandRow]:
     """The latest score of each required (person, module) submitted in [start, end], in 10-point bands.
 
     Every band is returned, with 0 where nobody scored in it. A score is a percentage (0–100);
-    90 to 100 share the last band.
+    90 to 100 share the last band. Views of whole units read the kept counts, as cumulative_completion.
     """
+    if rollup.answers(scope):
+        rollup.refresh(session, today, settings)
+        counts = rollup.latest_scores(session, scope, filters, start, end)
+    else:
+        counts = scores_from_records(session, scope, filters, start, end)
+    return [BandRow(low, high, counts.get(low, 0)) for low, high in SCORE_BANDS]
+
+
+def scores_from_records(session: Session, scope: Scope, filters: Filters, start: date, end: date) -> dict[int, int]:
+    """Band -> latest results in [start, end], counted from every record in the view (the kept counts' reference)."""
     since, until = _moments(start, end)
+    band = rollup.band_of(ModuleProgress.last_score).label("band")
     score = ModuleProgress.last_score
-    band = case(*[(score < low + 10, low) for low, _ in SCORE_BANDS[:-1]], else_=SCORE_BANDS[-1][0]).label("band")
     banded = (_required_rows(scope, filters)
               .add_columns(band)
               .where(score.is_not(None), ModuleProgress.last_submitted_at >= since,
                      ModuleProgress.last_submitted_at < until)
               .subquery())
     query = select(banded.c.band, func.count().label("results")).group_by(banded.c.band)
-    counts = {int(b): n for b, n in session.execute(query)}
-    return [BandRow(low, high, counts.get(low, 0)) for low, high in SCORE_BANDS]
+    return {int(b): n for b, n in session.execute(query)}
 
 
 # --- business-use authorisations ------------------------------------------------------------------

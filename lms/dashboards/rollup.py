@@ -16,14 +16,19 @@ commits, so the conditional DELETE waits for it and then leaves the newer mark i
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, case, delete, exists, func, insert, select, tuple_, update
+from sqlalchemy import Date, Select, and_, case, delete, exists, func, insert, literal, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from lms.dashboards.scope import Filters, Scope
 from lms.models import (
+    Attempt,
+    AttemptState,
     CompletionCount,
     CompletionDirty,
     CompletionPeople,
@@ -31,9 +36,14 @@ from lms.models import (
     Module,
     ModuleProgress,
     ModuleVersion,
+    PassCount,
     Person,
+    ScoreCount,
+    TrustPassCount,
+    TrustScoreCount,
     Unit,
 )
+from lms.models.rollups import NO_EARLIER_PASS
 from lms.records.settings import RecordSettings
 from lms.records.status import State, state_sql
 
@@ -115,7 +125,14 @@ def refresh(session: Session, today: date, settings: RecordSettings) -> bool:
     if not everything and not marks:  # another process recounted while this one waited for the lock
         session.commit()
         return False
-    _recount(session, today, settings, None if everything else sorted(u for u, _ in marks))
+    units = sorted(u for u, _ in marks)
+    _recount(session, today, settings, None if everything else units)
+    if state is None:  # never counted: the day counts too (they do not depend on the day, so only then)
+        for kept in DAY_COUNTS:
+            _recount_days(session, kept, None)
+    elif units:
+        for kept in DAY_COUNTS:
+            _recount_days(session, kept, units)
     for start in range(0, len(marks), CHUNK):
         chunk = [tuple(m) for m in marks[start:start + CHUNK]]
         session.execute(delete(CompletionDirty).where(
@@ -127,6 +144,113 @@ def refresh(session: Session, today: date, settings: RecordSettings) -> bool:
                         .values(as_of=today, settings=key))
     session.commit()
     return True
+
+
+# --- counts by day, per unit and over all units -----------------------------------------------
+
+SCORE_BANDS = tuple((low, low + 9 if low < 90 else 100) for low in range(0, 100, 10))  # 0–9 … 90–100
+
+
+def band_of(score) -> object:
+    """The 10-point band (its lowest score) of a percentage; 90 to 100 share the last."""
+    return case(*[(score < low + 10, low) for low, _ in SCORE_BANDS[:-1]], else_=SCORE_BANDS[-1][0])
+
+
+def _day(moment) -> object:
+    return func.date(moment, type_=Date)  # a stored UTC timestamp's day, on both databases
+
+
+def _in_units(units: Sequence[int] | None):
+    return [Person.unit_id.in_(units)] if units is not None else []
+
+
+def _pass_source(units: Sequence[int] | None) -> Select:
+    """(unit, staff type, module, day, previous pass day, passes) of required modules of active people."""
+    previous = func.lag(_day(Attempt.submitted_at)).over(
+        partition_by=(Attempt.person_id, Attempt.module_id), order_by=(Attempt.submitted_at, Attempt.id))
+    passes = (select(Attempt.person_id, Attempt.module_id, _day(Attempt.submitted_at).label("day"),
+                     previous.label("previous"))
+              .where(Attempt.passed.is_(True), Attempt.state == AttemptState.submitted))
+    if units is not None:
+        passes = passes.where(Attempt.person_id.in_(select(Person.id).where(Person.unit_id.in_(units))))
+    passes = passes.subquery()
+    rows = (select(Person.unit_id.label("unit_id"), Person.staff_type.label("staff_type"),
+                   passes.c.module_id.label("module_id"), passes.c.day.label("day"),
+                   func.coalesce(passes.c.previous, literal(NO_EARLIER_PASS, Date)).label("previous"))
+            .select_from(passes)
+            .join(Person, Person.id == passes.c.person_id)
+            .join(ModuleProgress, and_(ModuleProgress.person_id == passes.c.person_id,
+                                       ModuleProgress.module_id == passes.c.module_id))
+            .where(ModuleProgress.required, Person.active, *_in_units(units))
+            .subquery())
+    # Grouped outside, by column names (PostgreSQL would not match two copies of an expression with parameters).
+    return (select(rows.c.unit_id, rows.c.staff_type, rows.c.module_id, rows.c.day, rows.c.previous, func.count())
+            .group_by(rows.c.unit_id, rows.c.staff_type, rows.c.module_id, rows.c.day, rows.c.previous))
+
+
+def _score_source(units: Sequence[int] | None) -> Select:
+    """(unit, staff type, module, day, band, results): latest scores of required modules of active people."""
+    rows = (select(Person.unit_id.label("unit_id"), Person.staff_type.label("staff_type"),
+                   ModuleProgress.module_id.label("module_id"), _day(ModuleProgress.last_submitted_at).label("day"),
+                   band_of(ModuleProgress.last_score).label("band"))
+            .select_from(ModuleProgress).join(Person, Person.id == ModuleProgress.person_id)
+            .where(ModuleProgress.required, Person.active, ModuleProgress.last_score.is_not(None),
+                   ModuleProgress.last_submitted_at.is_not(None), *_in_units(units))
+            .subquery())
+    return (select(rows.c.unit_id, rows.c.staff_type, rows.c.module_id, rows.c.day, rows.c.band, func.count())
+            .group_by(rows.c.unit_id, rows.c.staff_type, rows.c.module_id, rows.c.day, rows.c.band))
+
+
+@dataclass(frozen=True)
+class DayCounts:
+    """A per-unit table, the same summed over units, their key (besides the unit) and how to count a unit."""
+
+    units: type
+    trust: type
+    keys: tuple[str, ...]
+    source: Callable[[Sequence[int] | None], Select]
+
+
+DAY_COUNTS = (
+    DayCounts(PassCount, TrustPassCount, ("staff_type", "module_id", "day", "previous"), _pass_source),
+    DayCounts(ScoreCount, TrustScoreCount, ("staff_type", "module_id", "day", "band"), _score_source),
+)
+
+
+def _summed(kept: DayCounts, units: Sequence[int]) -> Select:
+    """The units' rows summed over the units, with a WHERE (SQLite's upsert needs one after a SELECT)."""
+    columns = [getattr(kept.units, k) for k in kept.keys]
+    return (select(*columns, func.sum(kept.units.n).label("n")).where(kept.units.unit_id.in_(units))
+            .group_by(*columns))
+
+
+def _add_to_trust(session: Session, kept: DayCounts, rows: Select):
+    dialect_insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = dialect_insert(kept.trust).from_select([*kept.keys, "n"], rows)
+    return statement.on_conflict_do_update(index_elements=list(kept.keys),
+                                           set_={"n": kept.trust.n + statement.excluded.n})
+
+
+def _recount_days(session: Session, kept: DayCounts, units: Sequence[int] | None) -> None:
+    """Recount these units (all when None); the trust-wide rows lose the units' old counts and gain their new."""
+    unit_columns = ["unit_id", *kept.keys, "n"]
+    if units is None:
+        session.execute(delete(kept.units))
+        session.execute(delete(kept.trust))
+        session.execute(insert(kept.units).from_select(unit_columns, kept.source(None)))
+        everything = [getattr(kept.units, k) for k in kept.keys]
+        session.execute(insert(kept.trust).from_select(
+            [*kept.keys, "n"], select(*everything, func.sum(kept.units.n)).group_by(*everything)))
+        return
+    for start in range(0, len(units), CHUNK):
+        chunk = units[start:start + CHUNK]
+        old = _summed(kept, chunk).subquery()
+        session.execute(update(kept.trust).values(n=kept.trust.n - old.c.n)
+                        .where(*(getattr(kept.trust, k) == old.c[k] for k in kept.keys)))
+        session.execute(delete(kept.units).where(kept.units.unit_id.in_(chunk)))
+        session.execute(insert(kept.units).from_select(unit_columns, kept.source(chunk)))
+        session.execute(_add_to_trust(session, kept, _summed(kept, chunk)))
+    session.execute(delete(kept.trust).where(kept.trust.n == 0))
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -199,3 +323,34 @@ def groups(session: Session, dimension: str, scope: Scope, filters: Filters) -> 
     if filters.module:
         query = query.join(Module, Module.id == CompletionCount.module_id).where(Module.slug == filters.module)
     return session.scalar(query) or 0
+
+
+def _day_table(kept: DayCounts, scope: Scope, filters: Filters) -> tuple[type, list]:
+    """The trust-wide table for a view of every unit, else the per-unit one, with the view's conditions."""
+    if scope.unit_ids is None and filters.unit_id is None:
+        table = kept.trust
+        conditions = [table.staff_type == filters.staff_type] if filters.staff_type is not None else []
+    else:
+        table = kept.units
+        conditions = _where(table, scope, filters)
+    if filters.module:
+        conditions.append(table.module_id.in_(select(Module.id).where(Module.slug == filters.module)))
+    return table, conditions
+
+
+def first_passes(session: Session, scope: Scope, filters: Filters, start: date, end: date,
+                 week: Callable[[object], object]) -> list[tuple[int, int]]:
+    """(week index, first passes) for [start, end]: passes in the range whose previous pass came before it."""
+    table, conditions = _day_table(DAY_COUNTS[0], scope, filters)
+    rows = (select(week(table.day).label("week"), table.n)
+            .where(table.day >= start, table.day <= end, table.previous < start, *conditions).subquery())
+    query = select(rows.c.week, func.sum(rows.c.n)).group_by(rows.c.week).order_by(rows.c.week)
+    return [(int(w), int(n)) for w, n in session.execute(query)]
+
+
+def latest_scores(session: Session, scope: Scope, filters: Filters, start: date, end: date) -> dict[int, int]:
+    """Band -> latest results submitted in [start, end]."""
+    table, conditions = _day_table(DAY_COUNTS[1], scope, filters)
+    query = (select(table.band, func.sum(table.n)).where(table.day >= start, table.day <= end, *conditions)
+             .group_by(table.band))
+    return {int(band): int(n) for band, n in session.execute(query)}

@@ -5,7 +5,16 @@ from lms.models.audit import AuditEvent, AuditHead
 from lms.models.content import Clause, Module, ModuleVersion, PolicyVersion, Scenario
 from lms.models.people import ImportRun, Person, PersonRole, Role, StaffType, Unit, UnitKind
 from lms.models.requests import Delegation, Request, RequestEvent, RequestKind, RequestState
-from lms.models.rollups import CompletionCount, CompletionDirty, CompletionPeople, CompletionState
+from lms.models.rollups import (
+    CompletionCount,
+    CompletionDirty,
+    CompletionPeople,
+    CompletionState,
+    PassCount,
+    ScoreCount,
+    TrustPassCount,
+    TrustScoreCount,
+)
 from lms.models.training import (
     Answer,
     Attempt,
@@ -37,16 +46,20 @@ __all__ = [
     "ModuleProgress",
     "ModuleVersion",
     "Outcome",
+    "PassCount",
     "Person",
     "PersonRole",
     "PolicyVersion",
     "ReminderLog",
+    "ScoreCount",
     "Request",
     "RequestEvent",
     "RequestKind",
     "RequestState",
     "Role",
     "Scenario",
+    "TrustPassCount",
+    "TrustScoreCount",
     "StaffType",
     "Unit",
     "UnitKind",

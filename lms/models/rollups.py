@@ -61,3 +61,65 @@ class CompletionState(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     as_of: Mapped[date]
     settings: Mapped[str] = mapped_column(String(200))
+
+
+# --- kept counts by day: first passes and latest scores (the "over time" and "scores" charts) ---------
+#
+# Per unit, and summed over units (trust_…): a view of the whole trust reads a few thousand rows
+# however many units there are; a view of some units reads theirs. Neither depends on the day
+# (they count what happened on a day), so only changed units are recounted, never everything.
+
+NO_EARLIER_PASS = date(1, 1, 1)  # `previous` of a person's first pass of a module
+
+
+class PassCount(db.Model):
+    """Passes of required modules on `day` whose person's previous pass of the module was on `previous`.
+
+    A range's first passes are its passes whose previous pass came before the range began.
+    """
+
+    __tablename__ = "pass_counts"
+
+    unit_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    staff_type: Mapped[StaffType] = mapped_column(Enum(StaffType, native_enum=False, length=20), primary_key=True)
+    module_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    previous: Mapped[date] = mapped_column(primary_key=True)
+    n: Mapped[int]
+
+
+class TrustPassCount(db.Model):
+    """PassCount summed over units."""
+
+    __tablename__ = "trust_pass_counts"
+
+    staff_type: Mapped[StaffType] = mapped_column(Enum(StaffType, native_enum=False, length=20), primary_key=True)
+    module_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    previous: Mapped[date] = mapped_column(primary_key=True)
+    n: Mapped[int]
+
+
+class ScoreCount(db.Model):
+    """Required modules whose latest result was submitted on `day` with a score in the band starting at `band`."""
+
+    __tablename__ = "score_counts"
+
+    unit_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    staff_type: Mapped[StaffType] = mapped_column(Enum(StaffType, native_enum=False, length=20), primary_key=True)
+    module_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    band: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    n: Mapped[int]
+
+
+class TrustScoreCount(db.Model):
+    """ScoreCount summed over units."""
+
+    __tablename__ = "trust_score_counts"
+
+    staff_type: Mapped[StaffType] = mapped_column(Enum(StaffType, native_enum=False, length=20), primary_key=True)
+    module_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    band: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    n: Mapped[int]

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import delete, select, text, update
 
 from lms.clock import travel_to
-from lms.dashboards import queries, rollup
+from lms.dashboards import more_queries, queries, rollup
 from lms.dashboards.scope import Filters, Scope
 from lms.extensions import db
 from lms.models import CompletionDirty, Module, ModuleProgress, Person, StaffType
@@ -31,12 +31,24 @@ def views(trust: Trust) -> list[tuple[Scope, Filters]]:
             (oak, Filters(staff_type=StaffType.employee))]
 
 
+RANGES = [(date(2026, 9, 1), date(2027, 8, 31)), (date(2026, 9, 12), date(2026, 10, 1)),
+          (date(2026, 10, 1), date(2026, 10, 31)), (date(2025, 9, 1), date(2026, 10, 15))]
+
+
 def assert_counts_match(trust: Trust, day: date = TODAY, settings: RecordSettings = SETTINGS) -> None:
     for scope, filters in views(trust):
         for dimension in ("unit", "staff_type", "module"):
             kept = queries.completion_by(db.session, dimension, scope, filters, day, settings)
             counted = queries.counted_from_records(db.session, dimension, scope, filters, day, settings)
             assert kept == counted, (dimension, scope.label, filters)
+        for start, end in RANGES:
+            week = lambda moment, start=start: more_queries._WeekIndex(moment, start)  # noqa: E731
+            assert (rollup.first_passes(db.session, scope, filters, start, end, week)
+                    == more_queries.first_passes_from_records(db.session, scope, filters, start, end)), \
+                (scope.label, filters, start, end)
+            assert (rollup.latest_scores(db.session, scope, filters, start, end)
+                    == more_queries.scores_from_records(db.session, scope, filters, start, end)), \
+                (scope.label, filters, start, end)
     assert db.session.scalar(select(CompletionDirty.unit_id).limit(1)) is None  # every mark dealt with
 
 
@@ -56,6 +68,15 @@ def test_every_kind_of_write_is_counted_without_asking(trust):
     attempt(trust.report2, trust.modules[CORE], TODAY - timedelta(days=1), 92, True)  # the ORM: a pass
     db.session.commit()
     assert_counts_match(trust)
+
+    # Passing again: a first pass of a range that starts after the first pass, and of no range holding both.
+    attempt(trust.report1, trust.modules[CORE], date(2026, 10, 12), 97, True)
+    attempt(trust.report1, trust.modules[CORE], date(2026, 10, 12), 99, True)  # twice the same day: counted once
+    db.session.commit()
+    assert_counts_match(trust)
+    october = rollup.first_passes(db.session, Scope("trust"), Filters(unit_id=trust.oak.id), date(2026, 10, 1),
+                                  date(2026, 10, 31), lambda m: more_queries._WeekIndex(m, date(2026, 10, 1)))
+    assert sum(n for _, n in october) == 3  # colleague on 2 Oct, report2 on 14 Oct, report1 again on 12 Oct
 
     trust.b1.active = False  # someone leaves
     db.session.commit()
