@@ -124,7 +124,8 @@ def _ask(session: Session, person: Person, now: datetime) -> Ask | Response:
         # The pages quietly drop this filter; a program is told instead of being handed other figures.
         raise BadParameter("unit", f"unit: only a trust-wide scope is narrowed to a unit, not {scope.label!r}")
     if filters.unit_id is not None or filters.module:
-        _, problems = completion.check_filters(filters, scope, completion.filter_options(session, scope))
+        _, problems = completion.check_filters(filters, scope,
+                                              completion.filter_options(session, scope, filters.unit_id))
         if problems:  # no such unit or module: the pages' own check
             raise BadParameter(problem_parameter(problems[0]), problems[0])
     return Ask(person, scopes, index, filters, now, now.date(), app_settings())

@@ -63,7 +63,10 @@ def selection() -> Selection:
             problems.append("scope: not one of the views you may see; showing the widest")
     filters, found = Filters.from_args(request.args)
     problems += found
-    options = completion.filter_options(db.session, scopes[index])
+    if "unit_name" in request.args and trust_wide(scopes[index]):  # the field of a view of many units
+        filters, found = completion.unit_by_name(db.session, filters, request.args["unit_name"])
+        problems += found
+    options = completion.filter_options(db.session, scopes[index], filters.unit_id)
     filters, found = completion.check_filters(filters, scopes[index], options)
     return Selection(scopes, index, filters, problems + found, options)
 

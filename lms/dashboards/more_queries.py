@@ -183,12 +183,24 @@ BUSINESS_USE_STATES = (RequestState.submitted, RequestState.training_required, R
                        RequestState.declined, RequestState.revoked, RequestState.lapsed, RequestState.withdrawn)
 
 
-def authorisations_by_state(session: Session, scope: Scope, filters: Filters) -> list[StateRow]:
+def authorisations_by_state(session: Session, scope: Scope, filters: Filters, today: date,
+                            settings: RecordSettings) -> list[StateRow]:
     """Business-use (5.1) requests of people in the scope, unit and staff type filters, by their state now.
 
     The module filter does not apply (a request is not about a module). Every business-use state is
-    returned, with 0 where there are none.
+    returned, with 0 where there are none. Views of whole units read the kept counts.
     """
+    if rollup.answers(scope):
+        rollup.refresh(session, today, settings)
+        found = {RequestState(s): counts for s, counts in rollup.requests_by_state(session, scope, filters).items()}
+    else:
+        found = requests_from_records(session, scope, filters)
+    states = list(BUSINESS_USE_STATES) + [s for s in found if s not in BUSINESS_USE_STATES]
+    return [StateRow(s, *found.get(s, (0, 0))) for s in states]
+
+
+def requests_from_records(session: Session, scope: Scope, filters: Filters) -> dict[RequestState, tuple[int, int]]:
+    """State -> (requests, people) counted from every request in the view (the kept counts' reference)."""
     query = (select(Request.state, func.count().label("requests"),
                     func.count(func.distinct(Request.requester_id)).label("people"))
              .join(Person, Person.id == Request.requester_id)
@@ -198,6 +210,4 @@ def authorisations_by_state(session: Session, scope: Scope, filters: Filters) ->
         query = query.where(Person.unit_id == filters.unit_id)
     if filters.staff_type is not None:
         query = query.where(Person.staff_type == filters.staff_type)
-    counts = {RequestState(s): (n, p) for s, n, p in session.execute(query)}
-    states = list(BUSINESS_USE_STATES) + [s for s in counts if s not in BUSINESS_USE_STATES]
-    return [StateRow(s, *counts.get(s, (0, 0))) for s in states]
+    return {RequestState(s): (n, p) for s, n, p in session.execute(query)}

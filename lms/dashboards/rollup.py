@@ -33,11 +33,15 @@ from lms.models import (
     CompletionDirty,
     CompletionPeople,
     CompletionState,
+    CompletionUnit,
     Module,
     ModuleProgress,
     ModuleVersion,
     PassCount,
     Person,
+    Request,
+    RequestCount,
+    RequestKind,
     ScoreCount,
     TrustPassCount,
     TrustScoreCount,
@@ -83,23 +87,44 @@ def _people_source(units: Sequence[int] | None):
     return query.where(Person.unit_id.in_(units)) if units is not None else query
 
 
+def _units_source(units: Sequence[int] | None):
+    """One row per unit from the unit's CompletionCount and CompletionPeople rows (counted just before)."""
+    c, p = CompletionCount, CompletionPeople
+    people = select(func.sum(p.people)).where(p.unit_id == c.unit_id).scalar_subquery()
+    query = (select(c.unit_id, func.coalesce(people, 0), func.sum(c.required), func.sum(c.completed),
+                    func.sum(c.overdue), func.sum(c.due_soon), func.sum(c.expired)).group_by(c.unit_id))
+    return query.where(c.unit_id.in_(units)) if units is not None else query
+
+
+def _requests_source(units: Sequence[int] | None):
+    query = (select(Person.unit_id, Person.staff_type, Request.state, func.count(),
+                    func.count(func.distinct(Request.requester_id)))
+             .join(Person, Person.id == Request.requester_id)
+             .where(Request.kind == RequestKind.business_use, Person.active)
+             .group_by(Person.unit_id, Person.staff_type, Request.state))
+    return query.where(Person.unit_id.in_(units)) if units is not None else query
+
+
 COUNT_COLUMNS = ["unit_id", "staff_type", "module_id", "required", "completed", "overdue", "due_soon", "expired"]
-PEOPLE_COLUMNS = ["unit_id", "staff_type", "people"]
+# Recounted in this order: a unit's row is summed from its CompletionCount and CompletionPeople rows.
+PER_UNIT = (
+    (CompletionCount, COUNT_COLUMNS, None),
+    (CompletionPeople, ["unit_id", "staff_type", "people"], lambda today, settings, units: _people_source(units)),
+    (CompletionUnit, ["unit_id", "people", "required", "completed", "overdue", "due_soon", "expired"],
+     lambda today, settings, units: _units_source(units)),
+    (RequestCount, ["unit_id", "staff_type", "state", "requests", "people"],
+     lambda today, settings, units: _requests_source(units)),
+)
 
 
 def _recount(session: Session, today: date, settings: RecordSettings, units: Sequence[int] | None) -> None:
-    if units is None:
-        session.execute(delete(CompletionCount))
-        session.execute(delete(CompletionPeople))
-        session.execute(insert(CompletionCount).from_select(COUNT_COLUMNS, _counts_source(today, settings, None)))
-        session.execute(insert(CompletionPeople).from_select(PEOPLE_COLUMNS, _people_source(None)))
-        return
-    for start in range(0, len(units), CHUNK):
-        chunk = units[start:start + CHUNK]
-        session.execute(delete(CompletionCount).where(CompletionCount.unit_id.in_(chunk)))
-        session.execute(delete(CompletionPeople).where(CompletionPeople.unit_id.in_(chunk)))
-        session.execute(insert(CompletionCount).from_select(COUNT_COLUMNS, _counts_source(today, settings, chunk)))
-        session.execute(insert(CompletionPeople).from_select(PEOPLE_COLUMNS, _people_source(chunk)))
+    """Recount the per-unit tables for these units (all when None)."""
+    chunks = [None] if units is None else [units[i:i + CHUNK] for i in range(0, len(units), CHUNK)]
+    for chunk in chunks:
+        for model, columns, source in PER_UNIT:
+            rows = _counts_source(today, settings, chunk) if source is None else source(today, settings, chunk)
+            session.execute(delete(model).where(model.unit_id.in_(chunk)) if chunk is not None else delete(model))
+            session.execute(insert(model).from_select(columns, rows))
 
 
 def _needs_work(session: Session, today: date, key: str) -> bool:
@@ -278,6 +303,8 @@ def completion_by(session: Session, dimension: str, scope: Scope, filters: Filte
 
     `lowest`: only that many groups, those with the lowest share completed, lowest first.
     """
+    if dimension == "unit" and filters.staff_type is None and not filters.module:
+        return _by_unit(session, scope, filters, lowest)
     c = CompletionCount
     if dimension == "unit":
         key, label = Unit.id, Unit.name
@@ -316,8 +343,31 @@ def completion_by(session: Session, dimension: str, scope: Scope, filters: Filte
     return [(k, lab, int(people.get(k, 0)), *rest) for k, lab, *rest in rows]
 
 
+def _by_unit(session: Session, scope: Scope, filters: Filters, lowest: int | None) -> list[tuple]:
+    """completion_by unit, from the one row per unit."""
+    u = CompletionUnit
+    query = (select(Unit.id, Unit.name, u.people, u.required, u.completed, u.overdue, u.due_soon, u.expired)
+             .join(Unit, Unit.id == u.unit_id).where(*_where(u, scope, filters)))
+    if lowest is None:
+        query = query.order_by(Unit.name)
+    else:
+        share = case((u.required > 0, u.completed * 1.0 / u.required), else_=1.0)
+        query = query.order_by(share, Unit.name).limit(lowest)
+    return [tuple(row) for row in session.execute(query)]
+
+
+def requests_by_state(session: Session, scope: Scope, filters: Filters) -> dict[str, tuple[int, int]]:
+    """State -> (business-use requests, people who made them) in the view (refreshed by the caller)."""
+    r = RequestCount
+    query = select(r.state, func.sum(r.requests), func.sum(r.people)).where(*_where(r, scope, filters)).group_by(r.state)
+    return {state: (int(n), int(people)) for state, n, people in session.execute(query)}
+
+
 def groups(session: Session, dimension: str, scope: Scope, filters: Filters) -> int:
     """How many units (or staff types) have required modules in this view (refreshed by the caller)."""
+    if dimension == "unit" and filters.staff_type is None and not filters.module:
+        return session.scalar(select(func.count()).select_from(CompletionUnit)
+                              .where(*_where(CompletionUnit, scope, filters))) or 0
     column = CompletionCount.unit_id if dimension == "unit" else CompletionCount.staff_type
     query = select(func.count(func.distinct(column))).where(*_where(CompletionCount, scope, filters))
     if filters.module:

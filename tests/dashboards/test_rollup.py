@@ -15,7 +15,16 @@ from lms.clock import travel_to
 from lms.dashboards import more_queries, queries, rollup
 from lms.dashboards.scope import Filters, Scope
 from lms.extensions import db
-from lms.models import CompletionDirty, Module, ModuleProgress, Person, StaffType
+from lms.models import (
+    CompletionDirty,
+    Module,
+    ModuleProgress,
+    Person,
+    Request,
+    RequestKind,
+    RequestState,
+    StaffType,
+)
 from lms.records.requirements import sync_requirements
 from lms.records.settings import RecordSettings
 from tests.dashboards.test_pages import CORE, PERSONAL, TODAY, Trust, attempt, csv_rows, page, signed_in, table
@@ -49,6 +58,8 @@ def assert_counts_match(trust: Trust, day: date = TODAY, settings: RecordSetting
             assert (rollup.latest_scores(db.session, scope, filters, start, end)
                     == more_queries.scores_from_records(db.session, scope, filters, start, end)), \
                 (scope.label, filters, start, end)
+        kept_requests = {RequestState(k): v for k, v in rollup.requests_by_state(db.session, scope, filters).items()}
+        assert kept_requests == more_queries.requests_from_records(db.session, scope, filters), (scope.label, filters)
     assert db.session.scalar(select(CompletionDirty.unit_id).limit(1)) is None  # every mark dealt with
 
 
@@ -107,6 +118,15 @@ def test_every_kind_of_write_is_counted_without_asking(trust):
     assert_counts_match(trust)
 
     db.session.execute(delete(ModuleProgress).where(ModuleProgress.person_id == newcomer.id))
+    db.session.commit()
+    assert_counts_match(trust)
+
+    # Business-use requests: a new one, and one decided (a conditional UPDATE, as the approvals service does).
+    db.session.add(Request(kind=RequestKind.business_use, state=RequestState.submitted, requester_id=trust.b3.id,
+                           approver_id=trust.head_b.id, unit_id=trust.river.id))
+    db.session.commit()
+    assert_counts_match(trust)
+    db.session.execute(update(Request).where(Request.requester_id == trust.c1.id).values(state=RequestState.approved))
     db.session.commit()
     assert_counts_match(trust)
 
@@ -179,3 +199,24 @@ def test_the_nightly_command_counts_once_per_day(app, trust):
         again = runner.invoke(args=["dashboards", "refresh"])
     assert first.exit_code == 0 and "recounted for 15 Oct 2026" in first.output
     assert again.exit_code == 0 and "already up to date" in again.output
+
+
+def test_with_many_units_the_unit_is_typed_by_name(monkeypatch, trust, make_client):
+    """A national view's units do not fit a drop-down: a name typed in, checked, and a drill-down kept."""
+    from lms.dashboards import completion
+    from lms.models import Unit, UnitKind
+
+    monkeypatch.setattr(completion, "UNIT_LIST_MAX", 2)
+    lead = signed_in(make_client, trust.lead)
+    html = page(lead)
+    assert 'name="unit_name"' in html and '<select id="unit"' not in html
+    named = page(lead, "/dashboards/?unit_name=riverside+academy")
+    assert [row[0] for row in table(named, "by-staff-type")] and "Training completion: Riverside Academy" in named
+    assert "there is no unit called &#39;Nowhere&#39;" in page(lead, "/dashboards/?unit_name=Nowhere")
+    assert "Training completion:" not in page(lead, "/dashboards/?unit_name=&unit=" + str(trust.oak.id))
+    db.session.add(Unit(name="RIVERSIDE ACADEMY", kind=UnitKind.school))  # names are unique, but not their capitals
+    db.session.commit()
+    assert "2 units are called &#39;riverside academy&#39;" in page(lead, "/dashboards/?unit_name=riverside+academy")
+    exact = page(lead, f"/dashboards/?unit={trust.oak.id}&unit_name=Riverside+Academy")  # the typed name decides
+    assert "Training completion: Riverside Academy" in exact
+    assert 'name="unit_name"' in page(lead, "/dashboards/understanding")
