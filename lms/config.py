@@ -60,6 +60,7 @@ def from_environment(instance_path: str) -> dict:
         # Dashboards: the completion target drawn on the charts, and the smallest group shown in views across units.
         "DASHBOARD_TARGET": float(os.environ.get("DASHBOARD_TARGET", "0.9")),
         "DASHBOARD_UNITS_ON_PAGE": int(os.environ.get("DASHBOARD_UNITS_ON_PAGE", "50")),
+        "TEAM_PER_PAGE": int(os.environ.get("TEAM_PER_PAGE", "50")),
         "MIN_GROUP_SIZE": int(os.environ.get("MIN_GROUP_SIZE", "5")),
         # Data protection: leavers are anonymised this many months after they left (`people retention`).
         # Six years by default, the usual limit for claims about employment; a trust's own retention
