@@ -376,17 +376,21 @@ def _missed_section(results: dict) -> list[str]:
             "",
             *_functions(page),
             "",
-            "Most of the page is rendering `training/question.html`: the answer form's clause list is about 22 radio "
-            "buttons with their clause text, each drawn by a WTForms widget (`html_params`, markupsafe formatting), "
-            "beside the post card; the rest is a dozen small statements (attempt, item, scenario, answer, clauses, "
-            "the navigation's access checks). The bare route is about as cheap as a signed-in request can be, so "
-            f"{taking.TARGET_RATIO} of it leaves a page about 1.7 times its cost. What would fix it: render the "
-            "clause radios in plain Jinja rather than through WTForms widgets; cache the pickable clauses and their "
-            "text per policy version in the process (a policy version never changes once loaded); load the attempt, "
-            "its item and scenario in one joined statement; cache the rendered post card per scenario version "
-            "(content is immutable). The answer POST pays for the same form's validation plus a savepoint, the "
-            "insert and the commit; the same clause cache helps it. None of this is done here: it changes "
-            "lms/training, which is not this benchmark's to change.",
+            "Done for this revision (lms/training): the item, its scenario, the answer and the attempt's size and "
+            "next position in one statement (`service.question_state`), the attempt with its module and versions in "
+            "the same statement as its row, the clauses cached per policy version in the process "
+            "(`training/clauses.py`), the radios written in plain Jinja instead of WTForms widgets, and the "
+            "navigation's has-reports question asked once per request: 14 statements became 6 and the page's "
+            "throughput under gunicorn went from 47 to the figure above (item 1's table; the previous run is in git "
+            "history). The ratio is still short because the bare route is as cheap as a signed-in request can be "
+            "(two statements, no template) while the page still renders a full layout, a post card and 20-odd "
+            "clauses with their text, and sends four statements more, each planned by PostgreSQL (the item "
+            "statement's planning takes longer than its execution: about 1.4 ms against 0.5 ms, EXPLAIN ANALYZE). "
+            "The answer POST adds a savepoint, the insert and a commit that waits for the disk. What would close "
+            "the gap: cache each scenario's rendered post card and the clause list as HTML per content version; "
+            "ask the attempt, item and answer in one statement; let psycopg prepare the repeated statements "
+            "(`prepare_threshold`, per connection) so PostgreSQL plans them once; insert the answer with "
+            "`ON CONFLICT DO NOTHING` instead of a savepoint.",
             "",
         ]
     d = results.get("dashboards")
@@ -450,34 +454,35 @@ def _dashboard_explanations(d: dict, missed: list[dict]) -> list[str]:
             out += [f"{label.capitalize()}: the plan of its slowest statement at the {size} size (EXPLAIN ANALYZE, "
                     "first lines):", "", "```", *plan[:22], "```", ""]
     out += [
-        "Two causes, and what would fix each:",
+        "Done for this revision: the completion dashboard, its CSV files and the API's totals read **kept counts** "
+        "(lms/dashboards/rollup.py, migrations 0009–0011; docs/architecture.md): completion per unit × staff type × "
+        "module and per unit, business-use requests per unit × staff type × state, and passes and latest scores per "
+        "day, per unit and summed over units. Database triggers mark a unit whenever its people's records, "
+        "requests or unit, staff type or active flag change, whoever writes them; each reader recounts the marked "
+        "units first (or everything on a new day), so no reader sees counts older than the last commit "
+        "(tests/dashboards/test_rollup.py compares every kept count with the same numbers counted from the records, "
+        "after every kind of write). With more than 50 units the page's \"by unit\" lists the 50 with the lowest "
+        "completion (its CSV every unit), with more than 300 the unit filter is a name typed in rather than a "
+        "drop-down of 20,000, and the team page shows 50 people a page. The trust lead's completion dashboard at "
+        "the national size went from 13.8 s to the p95 above.",
         "",
-        "- **SQL that reads every row in the scope.** Completion is a GROUP BY over `module_progress` joined to "
-        "`people` (two rows per person), the understanding page and the scores chart GROUP BYs and window functions "
-        "over `answers` and `attempts` (about 11 answers per attempt). The statement count stays fixed (item 3), but "
-        "each statement is a sequential scan whose time grows with the trust: fine for a school, seconds for a "
-        "trust-wide view at national size. Fix: keep the aggregates instead of recomputing them on every view — a "
-        "summary table per (unit, module, staff type) for completion, and per (unit, clause group) and (module, "
-        "scenario) for understanding, updated in the same transaction as the `ModuleProgress` row or refreshed by a "
-        "nightly job (a materialized view refreshed CONCURRENTLY on PostgreSQL), so a trust-wide page reads "
-        "thousands of rows, not millions; the understanding page's discrimination index (percent_rank over every "
-        "attempt) would be computed by that job. The headteacher's completion page has a smaller case of the same: "
-        "its first-passes-by-week statement groups every passed attempt in the trust by person and module before "
-        "joining to the school's people (a sequential scan of `attempts`), so it grows with the trust although "
-        "the school does not; moving the school's filter inside that subquery makes it the school's size.",
-        "- **Python that grows with the number of units, and plotly's fixed cost.** The trust-wide completion page "
-        "draws one bar and one table row per unit and lists every unit in the filter's drop-down (20,000 at the "
-        "national size); building each chart with `plotly.graph_objects` and its validators costs tens of ms even "
-        "when small (the shares above). Fix: build the figures as plain dicts (plotly.js needs only "
-        "`{data, layout}`), and above a few dozen units show the lowest and highest units with a search or a "
-        "paged table instead of every unit.",
+        "What is still missed, and what would fix it:",
         "",
-        "- **Pages that list people.** The headteacher's team page shows every member of the unit with each "
-        "module's state, and records one `records.viewed` audit event per person shown; its time follows the size "
-        "of the school (the largest school is 90 people in the small data set and about 500 in the trust one), "
-        "whatever the statement count. Fix: page the list (and the audit events with it), 50 people at a time.",
-        "",
-        "None of this is done here: it changes lms/dashboards and lms/team, which are not this benchmark's to change.",
+        "- **The understanding dashboard is still counted from every answer in the view on each request** (the "
+        "table above: the GROUP BY and window functions over `answers` ⨝ `attempts` are nearly all of it), so its "
+        "time follows the number of answers: tens of seconds for the trust at the national size, and its trust / "
+        "small ratio is far above 2. It was not given kept counts like the completion page because its numbers "
+        "do not add up from per-day counts: distinct people per unit × clause group and per scenario, and the top "
+        "and bottom 27% of attempts by score, each over any date range. The fix: keep, per training year, per "
+        "unit × staff type × module × scenario × attempt kind × attempt score, the answers, right answers and "
+        "wrong-clause answers, and attempts per score (PERCENT_RANK ties by score, so the 27% boundary is a score "
+        "found from that histogram, exactly), with distinct people per unit × staff type × scenario and per unit "
+        "× clause group per year (a person belongs to one unit, so these add up over units); the default view, "
+        "the training year, reads those, and a custom range is counted from the answers as now. Its heatmap "
+        "would show the 50 units with the lowest share right, as \"by unit\" does.",
+        "- **API completion by unit at the national size** returns every one of 20,000 units in one JSON "
+        "document; that is what it is for (no target applies to it at that size). A program wanting less can "
+        "filter by unit or staff type.",
         "",
     ]
     return out

@@ -72,7 +72,16 @@ class CompletionState(db.Model):
 NO_EARLIER_PASS = date(1, 1, 1)  # `previous` of a person's first pass of a module
 
 
-class PassCount(db.Model):
+class _DayCount:
+    """What every count by day has: whose (staff type), which module, which day, and how many."""
+
+    staff_type: Mapped[StaffType] = mapped_column(Enum(StaffType, native_enum=False, length=20), primary_key=True)
+    module_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    n: Mapped[int]
+
+
+class PassCount(_DayCount, db.Model):
     """Passes of required modules on `day` whose person's previous pass of the module was on `previous`.
 
     A range's first passes are its passes whose previous pass came before the range began.
@@ -81,48 +90,32 @@ class PassCount(db.Model):
     __tablename__ = "pass_counts"
 
     unit_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    staff_type: Mapped[StaffType] = mapped_column(Enum(StaffType, native_enum=False, length=20), primary_key=True)
-    module_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    day: Mapped[date] = mapped_column(primary_key=True)
     previous: Mapped[date] = mapped_column(primary_key=True)
-    n: Mapped[int]
 
 
-class TrustPassCount(db.Model):
+class TrustPassCount(_DayCount, db.Model):
     """PassCount summed over units."""
 
     __tablename__ = "trust_pass_counts"
 
-    staff_type: Mapped[StaffType] = mapped_column(Enum(StaffType, native_enum=False, length=20), primary_key=True)
-    module_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    day: Mapped[date] = mapped_column(primary_key=True)
     previous: Mapped[date] = mapped_column(primary_key=True)
-    n: Mapped[int]
 
 
-class ScoreCount(db.Model):
+class ScoreCount(_DayCount, db.Model):
     """Required modules whose latest result was submitted on `day` with a score in the band starting at `band`."""
 
     __tablename__ = "score_counts"
 
     unit_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    staff_type: Mapped[StaffType] = mapped_column(Enum(StaffType, native_enum=False, length=20), primary_key=True)
-    module_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    day: Mapped[date] = mapped_column(primary_key=True)
     band: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    n: Mapped[int]
 
 
-class TrustScoreCount(db.Model):
+class TrustScoreCount(_DayCount, db.Model):
     """ScoreCount summed over units."""
 
     __tablename__ = "trust_score_counts"
 
-    staff_type: Mapped[StaffType] = mapped_column(Enum(StaffType, native_enum=False, length=20), primary_key=True)
-    module_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    day: Mapped[date] = mapped_column(primary_key=True)
     band: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    n: Mapped[int]
 
 
 class CompletionUnit(db.Model):
