@@ -138,10 +138,6 @@ class SQLiteWriter(Writer):
 
     def finish(self) -> None:
         self.conn.commit()
-        # Statistics, as on PostgreSQL: without them SQLite's planner sorts every record to page the
-        # team records rather than walking units and people in order (ix_people_unit_name, migration 0012).
-        self.conn.execute("ANALYZE")
-        self.conn.commit()
         self._restore()
 
     def abort(self) -> None:

@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.clock import utcnow
@@ -56,8 +56,6 @@ class Unit(db.Model):
 
 class Person(UserMixin, db.Model):
     __tablename__ = "people"
-    # Team records are listed by unit and name: walking this index, a page of 100 stops after 100 rows.
-    __table_args__ = (Index("ix_people_unit_name", "unit_id", "last_name", "first_name", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
