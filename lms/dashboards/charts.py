@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from functools import cache
+from collections.abc import Callable
+from functools import cache, lru_cache
 from pathlib import Path
 
 import plotly
@@ -29,6 +30,21 @@ def to_json(figure: go.Figure) -> Markup:
     figure.update_layout(**{k: v for k, v in BASE_LAYOUT.items() if k not in figure.layout or not figure.layout[k]})
     # Safe by construction: JSON with every character that could end the block escaped above.
     return Markup(pio.to_json(figure, validate=False, pretty=False).translate(_SCRIPT_SAFE))  # noqa: S704  # nosec B704
+
+
+@lru_cache(maxsize=256)
+def _drawn_json(build: Callable[..., go.Figure], args: tuple) -> Markup:
+    return to_json(build(*args))
+
+
+def drawn(build: Callable[..., go.Figure], *args: object) -> Callable[[], Markup]:
+    """The figure `build(*args)` as JSON, made when first shown and once per process for the same numbers.
+
+    Building a figure through plotly's validators costs 10–20 ms, most of a dashboard's time once its
+    numbers are kept counts; a figure is a pure function of its arguments (hashable: tuples and frozen
+    rows), so the same numbers give the same JSON.
+    """
+    return lambda: _drawn_json(build, args)
 
 
 @cache

@@ -11,18 +11,17 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 
-import plotly.graph_objects as go
 from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lms.dashboards import figures, rollup
-from lms.dashboards.charts import to_json
+from lms.dashboards.charts import drawn
 from lms.dashboards.more_queries import (
     authorisations_by_state,
     cumulative_completion,
@@ -138,14 +137,14 @@ class Chart:
     title: str
     headers: list[str]
     rows: list[list] = field(default_factory=list)  # the table's and the CSV's rows
-    figure: go.Figure | None = None                   # None: nothing to draw
+    figure: Callable[[], Markup] | None = None        # charts.drawn(...); None: nothing to draw
     note: str | None = None
     empty: str = "Nothing to show for these filters."
     links: list[str | None] | None = None             # drill-down link of each row's heading, if any
 
     @cached_property
     def figure_json(self) -> Markup | None:
-        return to_json(self.figure) if self.figure is not None else None
+        return self.figure() if self.figure is not None else None
 
     def csv_bytes(self) -> bytes:
         """UTF-8 with a byte-order mark (Excel), formula-looking cells guarded."""
@@ -228,14 +227,14 @@ class Dashboard:
         links = [r.key for r in rows] if trust_wide(self.scope) else None
         note = " ".join(n for n in (lowest, self._hidden_note(shown.hidden, "units")) if n) or None
         return Chart("by-unit", "Completion by unit", ["Unit", *COMPLETION_HEADERS], shown.cells,
-                     figures.completion_by_unit(shown.shown, self.target) if shown.shown else None,
+                     drawn(figures.completion_by_unit, tuple(shown.shown), self.target) if shown.shown else None,
                      note=note, links=links)
 
     def _by_staff_type(self) -> Chart:
         shown = present(self.by_staff_type, self.privacy, lambda r: staff_type_label(r.key), _completion_numbers)
-        drawn = [(staff_type_label(r.key), r) for r in shown.shown]
+        bars = [(staff_type_label(r.key), r) for r in shown.shown]
         return Chart("by-staff-type", "Completion by staff type", ["Staff type", *COMPLETION_HEADERS], shown.cells,
-                     figures.completion_by_staff_type(drawn, self.target) if drawn else None,
+                     drawn(figures.completion_by_staff_type, tuple(bars), self.target) if bars else None,
                      note=self._hidden_note(shown.hidden, "staff types"))
 
     def _over_time(self) -> Chart:
@@ -249,7 +248,7 @@ class Dashboard:
                                       self.today, self.settings)
         return Chart("over-time", title, headers,
                      [[w.week_start.isoformat(), w.passes, w.cumulative, percent(w.share)] for w in weeks],
-                     figures.cumulative_completion(weeks, required, self.start, self.end, self.today, self.target)
+                     drawn(figures.cumulative_completion, tuple(weeks), required, self.start, self.end, self.today, self.target)
                      if required else None,
                      note=f"Required modules first passed between {period}, as a share of the {required} required "
                           "in this view today. Weeks in which nobody passed are left out of the table.",
@@ -264,7 +263,7 @@ class Dashboard:
         counts = [("Overdue", t.overdue), ("Due soon", t.due_soon), ("Expired", t.expired)]
         rows = [[label, n, percent(n / t.required) if t.required else None] for label, n in counts]
         return Chart("due", title, headers, rows if t.required else [],
-                     figures.due_counts(counts) if t.required else None,
+                     drawn(figures.due_counts, tuple(counts)) if t.required else None,
                      note=f"Required modules as of {self.today:%-d %b %Y}: not yet passed and past their due date "
                           "(overdue), due within the coming days (due soon), or passed but no longer valid "
                           "(expired).")
@@ -279,7 +278,7 @@ class Dashboard:
         any_result = any(b.results for b in bands)
         period = f"{self.start:%-d %b %Y} and {self.end:%-d %b %Y}"
         return Chart("scores", title, headers, [[b.label, b.results] for b in bands] if any_result else [],
-                     figures.score_distribution(bands) if any_result else None,
+                     drawn(figures.score_distribution, tuple(bands)) if any_result else None,
                      note=f"The latest score of each required module, for results submitted between {period}.",
                      empty=f"No results were submitted between {period}.")
 
@@ -292,7 +291,7 @@ class Dashboard:
         any_request = any(s.requests for s in states)
         return Chart("authorisations", title, headers,
                      [[s.label, s.requests, s.people] for s in states] if any_request else [],
-                     figures.authorisations(states) if any_request else None,
+                     drawn(figures.authorisations, tuple(states)) if any_request else None,
                      note="Requests to use social media for the school or trust (policy 5.1) by people in this view, "
                           "by their state today. The module and date filters do not apply.",
                      empty="Nobody in this view has asked for business use of social media.")
