@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Enum, String
+from sqlalchemy import Enum, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.extensions import db
@@ -97,6 +97,8 @@ class TrustPassCount(_DayCount, db.Model):
     """PassCount summed over units."""
 
     __tablename__ = "trust_pass_counts"
+    # A view of the trust reads one date range of these: from a covering index by day, not the whole table.
+    __table_args__ = (Index("ix_trust_pass_counts_day", "day", "previous", "n"),)
 
     previous: Mapped[date] = mapped_column(primary_key=True)
 
@@ -114,6 +116,7 @@ class TrustScoreCount(_DayCount, db.Model):
     """ScoreCount summed over units."""
 
     __tablename__ = "trust_score_counts"
+    __table_args__ = (Index("ix_trust_score_counts_day", "day", "band", "n"),)
 
     band: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
 
