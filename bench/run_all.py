@@ -455,7 +455,7 @@ def _dashboard_explanations(d: dict, missed: list[dict]) -> list[str]:
                     "first lines):", "", "```", *plan[:22], "```", ""]
     out += [
         "Done for this revision: the completion dashboard, its CSV files and the API's totals read **kept counts** "
-        "(lms/dashboards/rollup.py, migrations 0009–0011; docs/architecture.md): completion per unit × staff type × "
+        "(lms/dashboards/rollup.py, migrations 0009–0012; docs/architecture.md): completion per unit × staff type × "
         "module and per unit, business-use requests per unit × staff type × state, and passes and latest scores per "
         "day, per unit and summed over units. Database triggers mark a unit whenever its people's records, "
         "requests or unit, staff type or active flag change, whoever writes them; each reader recounts the marked "
@@ -485,6 +485,37 @@ def _dashboard_explanations(d: dict, missed: list[dict]) -> list[str]:
         "filter by unit or staff type.",
         "",
     ]
+    missed_text = " ".join(c["what"] for c in missed)
+    if "team records (100), sqlite" in missed_text:
+        out += [
+            "- **API team records on SQLite** (a page of 100 records ordered by unit and name): SQLite sorts every "
+            "record in the view to find the first 100 (a temporary B-tree in the plan), so the page follows the size "
+            "of the trust; PostgreSQL's plan does not, and meets the ratio. Tried and reverted: an index on people "
+            "(unit, last name, first name, id) is used by SQLite only with statistics, and running ANALYZE after "
+            "generating made SQLite plan the understanding dashboard ten times slower (1.1 s to 11 s at the trust "
+            "size). What would fix it: choose the page's people before their records with a query SQLite answers "
+            "from that index without statistics (people of one unit at a time, in name order, until 100 records), "
+            "or keep SQLite's statistics and hold every dashboard's plan to a test so a change like the one above "
+            "is caught.",
+            "",
+        ]
+    if "headteacher: understanding dashboard" in missed_text:
+        out += [
+            "- **The headteacher's understanding page** is counted from the school's answers, like the trust lead's: "
+            "the headteacher measured heads the largest school, 90 people in the small data set and about 490 in "
+            "the trust one, so its statements read five times the answers and the ratio sits near 2 (either side "
+            "of it from one run to the next). The kept counts described above would make it the size of a year's "
+            "counts, not of the school's answers.",
+            "",
+        ]
+    if "completion dashboard, sqlite" in missed_text or "completion dashboard, postgresql" in missed_text:
+        out += [
+            "- **The completion dashboard's trust / small ratio** is taken between pages of 10 to 30 ms: the trust's "
+            "page draws 50 units (the small one 2) and reads a year of trust-wide day counts; a few ms of either "
+            "decide it. What would help: fewer units drawn by default, and the week sums kept per week rather "
+            "than per day.",
+            "",
+        ]
     return out
 
 
