@@ -108,7 +108,7 @@ def _requests_source(units: Sequence[int] | None):
 COUNT_COLUMNS = ["unit_id", "staff_type", "module_id", "required", "completed", "overdue", "due_soon", "expired"]
 # Recounted in this order: a unit's row is summed from its CompletionCount and CompletionPeople rows.
 PER_UNIT = (
-    (CompletionCount, COUNT_COLUMNS, None),
+    (CompletionCount, COUNT_COLUMNS, _counts_source),
     (CompletionPeople, ["unit_id", "staff_type", "people"], lambda today, settings, units: _people_source(units)),
     (CompletionUnit, ["unit_id", "people", "required", "completed", "overdue", "due_soon", "expired"],
      lambda today, settings, units: _units_source(units)),
@@ -122,7 +122,7 @@ def _recount(session: Session, today: date, settings: RecordSettings, units: Seq
     chunks = [None] if units is None else [units[i:i + CHUNK] for i in range(0, len(units), CHUNK)]
     for chunk in chunks:
         for model, columns, source in PER_UNIT:
-            rows = _counts_source(today, settings, chunk) if source is None else source(today, settings, chunk)
+            rows = source(today, settings, chunk)
             session.execute(delete(model).where(model.unit_id.in_(chunk)) if chunk is not None else delete(model))
             session.execute(insert(model).from_select(columns, rows))
 
