@@ -210,19 +210,13 @@ class Dashboard:
     # one method per chart
 
     def _by_unit(self) -> Chart:
-        units = None
-        if self.unit_limit is not None:
-            units = rollup.groups(self.session, "unit", self.scope, self.filters)
-        if units is not None and units > self.unit_limit:
-            rows = completion_by(self.session, "unit", self.scope, self.filters, self.today, self.settings,
-                                 lowest=self.unit_limit)
-            rows = sorted(rows, key=lambda r: (-(r.share or 0), r.label))
-            lowest = (f"The {len(rows)} units with the lowest completion, of {units:,} in this view: "
-                      "Download CSV lists every unit, and a unit's own view is one filter away.")
-        else:
-            rows = completion_by(self.session, "unit", self.scope, self.filters, self.today, self.settings)
-            rows = sorted(rows, key=lambda r: (-(r.share or 0), r.label))
-            lowest = None
+        units = rollup.groups(self.session, "unit", self.scope, self.filters) if self.unit_limit is not None else 0
+        limit = self.unit_limit if units > (self.unit_limit or 0) else None
+        rows = completion_by(self.session, "unit", self.scope, self.filters, self.today, self.settings, lowest=limit)
+        rows = sorted(rows, key=lambda r: (-(r.share or 0), r.label))
+        lowest = None if limit is None else (
+            f"The {len(rows)} units with the lowest completion, of {units:,} in this view: "
+            "Download CSV lists every unit, and a unit's own view is one filter away.")
         shown = present(rows, self.privacy, lambda r: r.label, _completion_numbers)
         links = [r.key for r in rows] if trust_wide(self.scope) else None
         note = " ".join(n for n in (lowest, self._hidden_note(shown.hidden, "units")) if n) or None

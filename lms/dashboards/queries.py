@@ -12,16 +12,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, and_, case, distinct, func, select
+from sqlalchemy import Select, and_, distinct, func, select
 from sqlalchemy.orm import Session
 
 from lms.dashboards import rollup
 from lms.dashboards.scope import Filters, Scope
 from lms.models import Module, ModuleProgress, ModuleVersion, Person, Unit
 from lms.records.settings import RecordSettings
-from lms.records.status import State, state_sql
-
-COMPLETE = (State.passed.value, State.due_soon.value)  # due_soon counts only with a valid pass, below
+from lms.records.status import completion_sums_sql, state_sql
 
 
 @dataclass(frozen=True)
@@ -55,12 +53,6 @@ def _required_rows(scope: Scope, filters: Filters) -> Select:
     return query
 
 
-def completed_sql(today: date) -> object:
-    """Holds a pass valid today on the current policy (the `current` of a Standing)."""
-    return and_(ModuleProgress.valid_until.is_not(None), ModuleProgress.valid_until >= today,
-                ModuleProgress.refresh_clauses.is_(None))
-
-
 def completion_by(session: Session, dimension: str, scope: Scope, filters: Filters, today: date,
                   settings: RecordSettings, lowest: int | None = None) -> list[CompletionRow]:
     """Completion per unit, staff type or module (`lowest`: only that many, lowest share completed first).
@@ -81,8 +73,6 @@ def completion_by(session: Session, dimension: str, scope: Scope, filters: Filte
 def counted_from_records(session: Session, dimension: str, scope: Scope, filters: Filters, today: date,
                          settings: RecordSettings) -> list[CompletionRow]:
     """`completion_by` worked out from every record in the view, in one statement (the kept counts' reference)."""
-    state = state_sql(today, settings)
-    done = completed_sql(today)
     if dimension == "unit":
         key, label, extra = Unit.id, Unit.name, [Person.unit_id == Unit.id]
     elif dimension == "staff_type":
@@ -101,10 +91,7 @@ def counted_from_records(session: Session, dimension: str, scope: Scope, filters
         key.label("key"), label.label("label"),
         func.count(distinct(ModuleProgress.person_id)).label("people"),
         func.count().label("required"),
-        func.sum(case((done, 1), else_=0)).label("completed"),
-        func.sum(case((state == State.overdue.value, 1), else_=0)).label("overdue"),
-        func.sum(case((and_(state == State.due_soon.value, ~done), 1), else_=0)).label("due_soon"),
-        func.sum(case((state == State.expired.value, 1), else_=0)).label("expired"),
+        *completion_sums_sql(today, settings),
     ).group_by(key, label).order_by(label)
     return [CompletionRow(str(getattr(r.key, "value", r.key)), str(getattr(r.label, "value", r.label)),
                           r.people, r.required, int(r.completed or 0), int(r.overdue or 0),

@@ -49,7 +49,7 @@ from lms.models import (
 )
 from lms.models.rollups import NO_EARLIER_PASS
 from lms.records.settings import RecordSettings
-from lms.records.status import State, state_sql
+from lms.records.status import completion_sums_sql
 
 STATE_ID = 1
 CHUNK = 500  # units per IN (...) list
@@ -60,20 +60,9 @@ def settings_key(settings: RecordSettings) -> str:
     return hashlib.sha256(repr(settings).encode()).hexdigest()
 
 
-def _completed(today: date):
-    return and_(ModuleProgress.valid_until.is_not(None), ModuleProgress.valid_until >= today,
-                ModuleProgress.refresh_clauses.is_(None))
-
-
-def _count_if(condition) -> object:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
 def _counts_source(today: date, settings: RecordSettings, units: Sequence[int] | None):
-    state, done = state_sql(today, settings), _completed(today)
     query = (select(Person.unit_id, Person.staff_type, ModuleProgress.module_id, func.count(),
-                    _count_if(done), _count_if(state == State.overdue.value),
-                    _count_if(and_(state == State.due_soon.value, ~done)), _count_if(state == State.expired.value))
+                    *completion_sums_sql(today, settings))
              .select_from(ModuleProgress).join(Person, Person.id == ModuleProgress.person_id)
              .where(ModuleProgress.required, Person.active)
              .group_by(Person.unit_id, Person.staff_type, ModuleProgress.module_id))

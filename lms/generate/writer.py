@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 
 # Every table the generator fills, in an order that satisfies the foreign keys.
@@ -37,18 +38,19 @@ TABLES: dict[str, tuple[str, ...]] = {
 }
 
 
-class Writer:
+class Writer(ABC):
     """Where generated rows go: subclasses send them to a database (tests collect them in a list)."""
 
     backend = "none"
 
+    @abstractmethod
     def write(self, table: str, rows: Sequence[tuple]) -> None:
-        raise NotImplementedError
+        """Add these rows (tuples in TABLES[table]'s column order) to `table`."""
 
-    def finish(self) -> None:
+    def finish(self) -> None:  # noqa: B027 - nothing to do for a writer that keeps nothing (the tests' list)
         """Make the rows permanent."""
 
-    def abort(self) -> None:
+    def abort(self) -> None:  # noqa: B027 - as finish
         """Forget every row written."""
 
 

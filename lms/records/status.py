@@ -11,7 +11,7 @@ import enum
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case
+from sqlalchemy import and_, case, func
 from sqlalchemy.sql.elements import ColumnElement
 
 from lms.models import ModuleProgress
@@ -85,3 +85,20 @@ def state_sql(today: date, settings: RecordSettings) -> ColumnElement[str]:
         else_=State.not_started.value,
     )
 
+
+
+def completed_sql(today: date) -> ColumnElement[bool]:
+    """Holds a pass valid today on the current policy (the `current` of a Standing), in SQL."""
+    p = ModuleProgress
+    return and_(p.valid_until.is_not(None), p.valid_until >= today, p.refresh_clauses.is_(None))
+
+
+def completion_sums_sql(today: date, settings: RecordSettings) -> list[ColumnElement[int]]:
+    """SUMs of completed, overdue, due soon (not yet completed) and expired over module_progress rows.
+
+    The one definition behind the dashboards' figures, whether counted from the records or kept per unit.
+    """
+    state, done = state_sql(today, settings), completed_sql(today)
+    return [func.coalesce(func.sum(case((condition, 1), else_=0)), 0).label(name) for name, condition in (
+        ("completed", done), ("overdue", state == State.overdue.value),
+        ("due_soon", and_(state == State.due_soon.value, ~done)), ("expired", state == State.expired.value))]
