@@ -1,10 +1,13 @@
 """The one access-control mechanism: every "may this person see or do this?" is asked here.
 
-Rules are named functions of (person, object). Views ask through `require` (or the `allowed`
-decorator, or `fetch` for an object by id); templates, the API and the services that narrow
-what a viewer sees ask through `can`. Anonymous people are sent to sign in; a signed-in
-person without the right gets 403. Someone who has left (not active) may do nothing, even
-with a session still open. tests/security/test_access_matrix.py holds every route to this.
+Rules are named functions of (person, object). Those that need only the person and the object
+are in `lms/access_rules.py`; those that need facts from the services (a manager's team, an
+approver's delegates) are here, and this module imports those services, never the other way.
+Views ask through `require` (or the `allowed` decorator, or `fetch` for an object by id);
+templates and the API ask through `can`; a service that narrows what a viewer sees asks the
+pure rules. Anonymous people are sent to sign in; a signed-in person without the right gets
+403. Someone who has left (not active) may do nothing, even with a session still open.
+tests/security/test_access_matrix.py holds every route to this.
 """
 
 from __future__ import annotations
@@ -16,11 +19,12 @@ from typing import Any
 from flask import abort
 from flask_login import current_user
 
+from lms.access_rules import RULES as PURE_RULES
+from lms.access_rules import Rule
 from lms.extensions import login_manager
-from lms.models import ApiToken, Attempt, Person, Role
+from lms.models import Person, Role
 
-Rule = Callable[[Person, Any], bool]
-_RULES: dict[str, Rule] = {}
+_RULES: dict[str, Rule] = dict(PURE_RULES)  # the pure rules (lms/access_rules.py), then those needing facts
 
 
 def rule(name: str) -> Callable[[Rule], Rule]:
@@ -75,56 +79,7 @@ def allowed(name: str) -> Callable:
     return decorate
 
 
-# --- rules ------------------------------------------------------------------------------
-
-@rule("training.take")
-def _take_training(person: Person, _: Any) -> bool:
-    return person.active
-
-
-@rule("attempt.own")
-def _own_attempt(person: Person, attempt: Attempt) -> bool:
-    return attempt.person_id == person.id
-
-
-@rule("certificate.own")
-def _own_certificate(person: Person, attempt: Attempt) -> bool:
-    """A certificate (a passed attempt) is downloaded only by the person who earned it."""
-    return attempt.person_id == person.id
-
-
-TRUST_WIDE = frozenset({Role.trust_lead, Role.ceo})
-
-
-@rule("scope.trust")
-def _see_trust(person: Person, _: Any) -> bool:
-    """Trust leads and the CEO see every unit's figures and register (dashboards, API, register)."""
-    return bool(person.role_set & TRUST_WIDE)
-
-
-@rule("scope.unit")
-def _see_unit(person: Person, _: Any) -> bool:
-    """A headteacher sees their own unit (team view, dashboards, API, register)."""
-    return person.has_role(Role.headteacher)
-
-
-@rule("library.review")
-def _review_library(person: Person, _: Any) -> bool:
-    """Trust leads (and the CEO) review what staff are taught and the contests raised."""
-    return bool(person.role_set & TRUST_WIDE)
-
-
-@rule("people.import")
-def _import_people(person: Person, _: Any) -> bool:
-    """Admins keep the staff list in line with the trust's records."""
-    return person.active and person.has_role(Role.admin)
-
-
-@rule("people.subject_access")
-def _subject_access(person: Person, _: Any) -> bool:
-    """Admins answer subject access requests: everything stored about one person, as JSON and CSV."""
-    return person.active and person.has_role(Role.admin)
-
+# --- rules that need facts from the services (the pure ones are in lms/access_rules.py) ------
 
 @rule("team.view")
 def _view_team(person: Person, _: Any) -> bool:
@@ -183,28 +138,6 @@ def dashboard_scopes(person: Person) -> list:
     return cache[person.id]
 
 
-@rule("person.remind")
-def _remind_person(person: Person, target: Person) -> bool:
-    """A line manager reminds a direct report; a headteacher anyone active in their unit; never oneself."""
-    if target is None or target.id == person.id or not target.active:
-        return False
-    if target.line_manager_id == person.id:
-        return True
-    return person.has_role(Role.headteacher) and target.unit_id == person.unit_id
-
-
-@rule("requests.register")
-def _view_register(person: Person, _: Any) -> bool:
-    """The register of business-use authorisations (5.1): headteachers their unit, trust leads and the CEO all."""
-    return person.active and bool(person.role_set & {Role.headteacher, Role.trust_lead, Role.ceo})
-
-
-@rule("requests.use")
-def _use_requests(person: Person, _: Any) -> bool:
-    """Any active member of staff makes requests (5.1, 5.2, 2.2/2.3, 4.5/6.5) and sees their own."""
-    return person.active
-
-
 @rule("request.view")
 def _view_request(person: Person, request: Any) -> bool:
     """The person who asked, the person it was sent to, and whoever stands in for them today."""
@@ -247,15 +180,3 @@ def _api_tokens(person: Person, _: Any) -> bool:
 def _read_api(person: Person, _: Any) -> bool:
     """A token answers only while its owner may see a dashboard: the API serves the same figures."""
     return person.active and bool(dashboard_scopes(person))
-
-
-@rule("token.own")
-def _own_token(person: Person, token: ApiToken) -> bool:
-    """A token is listed and revoked by its owner alone."""
-    return token.person_id == person.id
-
-
-@rule("account.manage")
-def _manage_account(person: Person, _: Any) -> bool:
-    """Everyone active looks after their own sign-in (changing their password)."""
-    return person.active

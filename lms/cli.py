@@ -14,8 +14,8 @@ from lms.content.schema import read_library
 from lms.content.store import ContentError, load_library
 from lms.extensions import db
 from lms.generate.cli import demo_generate
+from lms.records.content_updates import after_content_load
 from lms.records.requirements import sync_requirements
-from lms.records.service import after_content_load
 from lms.records.settings import app_settings as record_settings
 
 

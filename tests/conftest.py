@@ -24,8 +24,8 @@ from lms.content.schema import read_library
 from lms.content.store import load_library
 from lms.extensions import db
 from lms.models import Person, PersonRole, Role, StaffType, Unit, UnitKind
+from lms.records.content_updates import after_content_load
 from lms.records.requirements import sync_requirements
-from lms.records.service import after_content_load
 from lms.records.settings import RecordSettings
 
 PASSWORD = "correct-horse-battery"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import StringField
@@ -10,12 +10,11 @@ from wtforms.validators import InputRequired, Length
 
 from lms.access import allowed, fetch
 from lms.api import tokens
+from lms.api.blueprint import account_bp as bp
 from lms.extensions import db
-from lms.forms_common import PlainText
 from lms.models import ApiToken
+from lms.plain_text import PlainText
 from lms.training.forms import EmptyForm
-
-bp = Blueprint("api_tokens", __name__)
 
 
 def _strip(value: str | None) -> str | None:

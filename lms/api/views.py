@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import wraps
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Response, current_app, jsonify, render_template, request
 from sqlalchemy.orm import Session
 
 from lms.access import can, dashboard_scopes
-from lms.api import openapi, report, tokens
+from lms.api import bodies, openapi, tokens
+from lms.api.blueprint import bp
 from lms.audit import web as audit
 from lms.clock import utcnow
 from lms.dashboards import completion
@@ -29,7 +30,6 @@ from lms.extensions import csrf, db, limiter
 from lms.models import Person
 from lms.records.settings import RecordSettings, app_settings
 
-bp = Blueprint("api", __name__)
 csrf.exempt(bp)  # no cookies, no forms: a token in a header, and GET only
 
 BIG = 2**31 - 1  # ids and offsets beyond this are refused before they reach the database
@@ -105,7 +105,7 @@ class Ask:
         return self.scopes[self.index]
 
     def envelope(self) -> dict:
-        return report.envelope(self.scopes, self.index, self.filters, self.now, self.today)
+        return bodies.envelope(self.scopes, self.index, self.filters, self.now, self.today)
 
 
 def _ask(session: Session, person: Person, now: datetime) -> Ask | Response:
@@ -153,7 +153,7 @@ def api_call(view: Callable[[Ask], dict]) -> Callable[[], Response]:
 
 def _completion(ask: Ask, dimension: str) -> dict:
     rows = completion_by(db.session, dimension, ask.scope, ask.filters, ask.today, ask.settings)
-    body = {**ask.envelope(), "rows": report.completion_rows(dimension, rows, ask.privacy)}
+    body = {**ask.envelope(), "rows": bodies.completion_rows(dimension, rows, ask.privacy)}
     audit_call(ask)
     return body
 
@@ -195,7 +195,7 @@ def team_records_page(ask: Ask) -> dict:
     audit_call(ask, limit=limit, offset=offset)
     audit.viewed("api.team_records", [r.person_id for r in rows[:limit]], actor_id=ask.person.id, commit=False)
     return {**ask.envelope(), "limit": limit, "offset": offset,
-            "next_offset": offset + limit if len(rows) > limit else None, "rows": report.record_rows(rows[:limit])}
+            "next_offset": offset + limit if len(rows) > limit else None, "rows": bodies.record_rows(rows[:limit])}
 
 
 @bp.get("/openapi.json")

@@ -22,7 +22,7 @@ from wtforms.validators import Email, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.approvals.service import CONDITION_FLAGS
-from lms.forms_common import PlainText
+from lms.plain_text import PlainText
 
 PLATFORMS = {
     "facebook": "Facebook",

@@ -9,8 +9,6 @@ for the passes.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -19,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from lms.approvals import service
 from lms.approvals.forms import PLATFORMS
+from lms.csv_files import csv_bytes
 from lms.models import Attempt, Person, Request, RequestState
-from lms.training.export import safe_cell
 
 HEADER = ["person", "unit", "job title", "accounts", "platforms", "conditions", "approved since (UTC)",
           "until", "approved by", "training pass valid until"]
@@ -83,9 +81,4 @@ def register_rows(session: Session, viewer: Person, on: date) -> list[RegisterRo
 
 
 def register_csv(rows: list[RegisterRow]) -> bytes:
-    """UTF-8 with a byte-order mark for Excel; cells a spreadsheet would run as a formula are quoted."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(HEADER)
-    writer.writerows([safe_cell(c) for c in row.cells()] for row in rows)
-    return out.getvalue().encode("utf-8-sig")
+    return csv_bytes(HEADER, (row.cells() for row in rows))

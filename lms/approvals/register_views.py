@@ -10,9 +10,9 @@ from flask import Response, render_template
 from flask_login import current_user
 
 from lms.access import allowed, can
+from lms.approvals.blueprint import bp
 from lms.approvals.register_table import register_csv as to_csv
 from lms.approvals.register_table import register_rows
-from lms.approvals.views import bp
 from lms.audit import web as audit
 from lms.clock import today
 from lms.extensions import db

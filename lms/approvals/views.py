@@ -7,7 +7,7 @@ Emails go out after the commit, so nobody is told of a change that was not saved
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import SelectChoice
@@ -15,6 +15,7 @@ from wtforms import SelectChoice
 from lms import mail
 from lms.access import allowed, fetch, require
 from lms.approvals import notify, routing, service
+from lms.approvals.blueprint import bp
 from lms.approvals.forms import (
     ACTION_FORMS,
     PLATFORMS,
@@ -32,8 +33,6 @@ from lms.extensions import db
 from lms.models import Delegation, Module, ModuleProgress, Person, Request, RequestKind, Role
 from lms.records.settings import app_settings as record_settings
 from lms.records.status import Standing, standing
-
-bp = Blueprint("approvals", __name__)
 
 K = RequestKind
 KINDS = {"business-use": K.business_use, "media-enquiry": K.media_enquiry, "reference": K.reference,
@@ -295,6 +294,3 @@ def delegate():
     given, taken = delegations_of(current_user)
     return render_template("approvals/delegate.html", form=form, given=given, taken=taken,
                            today=today()), 422 if form.errors else 200
-
-
-from lms.approvals import register_views  # noqa: E402, F401  (the register: its routes join this blueprint)

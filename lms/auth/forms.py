@@ -2,8 +2,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from lms.auth import policy
-from lms.forms_common import PlainText
+from lms.auth import password_rules
+from lms.plain_text import PlainText
 
 
 class LoginForm(FlaskForm):
@@ -21,12 +21,12 @@ class ResetRequestForm(FlaskForm):
 
 
 class NewPasswordForm(FlaskForm):
-    # The length limits are the policy's (lms/auth/policy.py), which names both ends in its message.
+    # The length limits are the policy's (lms/auth/password_rules.py), which names both ends in its message.
     password = PasswordField("New password", validators=[DataRequired("Enter a new password."),
-                                                         Length(max=policy.MAX_LENGTH, message=policy.TOO_LONG)])
+                                                         Length(max=password_rules.MAX_LENGTH, message=password_rules.TOO_LONG)])
     confirm = PasswordField("Type the new password again", validators=[
         DataRequired("Type the new password again."),
-        Length(max=policy.MAX_LENGTH, message=policy.TOO_LONG),
+        Length(max=password_rules.MAX_LENGTH, message=password_rules.TOO_LONG),
         EqualTo("password", message="The two new passwords are different; type the same password in both boxes."),
     ])
 
@@ -36,7 +36,7 @@ class NewPasswordForm(FlaskForm):
             return False
         valid = self.validate()
         if self.password.data and not self.password.errors:
-            found = policy.problems(self.password.data, email=email, first_name=first_name, last_name=last_name)
+            found = password_rules.problems(self.password.data, email=email, first_name=first_name, last_name=last_name)
             self.password.errors = [*self.password.errors, *found]
             valid = valid and not found
         return valid

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from lms.auth.passwords import hash_password, needs_rehash, verify_password
 from lms.clock import utcnow
 from lms.models import Person
-
-
-def normalise_email(email: str | None) -> str:
-    """How an address is matched (and rate-limited): surrounding spaces dropped, lower case."""
-    return (email or "").strip().lower()
-
-
-def find_by_email(session: Session, email: str) -> Person | None:
-    return session.scalar(select(Person).where(func.lower(Person.email) == normalise_email(email)))
+from lms.people.directory import find_by_email
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import (
-    Blueprint,
     current_app,
     flash,
     g,
@@ -18,13 +17,14 @@ from lms import mail
 from lms.access import allowed
 from lms.audit import record_request
 from lms.auth import sessions
+from lms.auth.blueprint import bp
 from lms.auth.forms import ChangePasswordForm, LoginForm, NewPasswordForm, ResetRequestForm
 from lms.auth.passwords import verify_password
-from lms.auth.service import check_sign_in, find_active, normalise_email, set_password
+from lms.auth.service import check_sign_in, find_active, set_password
 from lms.auth.tokens import make_reset_token, read_reset_token
 from lms.extensions import db, limiter
+from lms.people.directory import normalise_email
 
-bp = Blueprint("auth", __name__)
 bp.before_app_request(sessions.check_session)  # every page, every blueprint: timeouts (see sessions.py)
 
 BAD_SIGN_IN = "That email address and password do not match an account."

@@ -1,5 +1,1 @@
 """Certificates: a PDF per pass for its owner, and a public page that verifies a code."""
-
-from lms.certificates.views import bp
-
-__all__ = ["bp"]

@@ -1,13 +1,12 @@
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Response, abort, redirect, render_template, request, url_for
 
 from lms.access import allowed, require
 from lms.audit import web as audit
 from lms.certificates import pdf, service
+from lms.certificates.blueprint import bp
 from lms.clock import today
 from lms.extensions import db, limiter
 from lms.records.settings import app_settings as record_settings
-
-bp = Blueprint("certificates", __name__)
 
 
 @bp.get("/certificates/<code>.pdf")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from lms.content.yamlfile import LineDict, parse
-from lms.forms_common import BIDI_CONTROLS
+from lms.plain_text import BIDI_CONTROLS
 
 PLATFORMS = (
     "facebook", "twitter", "instagram", "linkedin", "tiktok",

@@ -9,8 +9,6 @@ Nothing here reads the request: the view hands over the scope, the checked filte
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -20,6 +18,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lms import csv_files
 from lms.dashboards import figures, rollup
 from lms.dashboards.charts import drawn
 from lms.dashboards.more_queries import (
@@ -33,7 +32,6 @@ from lms.dashboards.queries import CompletionRow, completion_by
 from lms.dashboards.scope import Filters, Scope, trust_wide
 from lms.models import Module, ModuleVersion, StaffType, Unit
 from lms.records.settings import RecordSettings
-from lms.training.export import safe_cell
 
 CHARTS = ("by-unit", "by-staff-type", "over-time", "due", "scores", "authorisations")
 DEFAULT_TARGET = 0.9
@@ -147,12 +145,7 @@ class Chart:
         return self.figure() if self.figure is not None else None
 
     def csv_bytes(self) -> bytes:
-        """UTF-8 with a byte-order mark (Excel), formula-looking cells guarded."""
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(self.headers)
-        writer.writerows([safe_cell(cell) for cell in row] for row in self.rows)
-        return out.getvalue().encode("utf-8-sig")
+        return csv_files.csv_bytes(self.headers, self.rows)
 
 
 class Dashboard:

@@ -16,10 +16,10 @@ from lms.access import allowed, dashboard_scopes
 from lms.audit import web as audit
 from lms.clock import today
 from lms.dashboards import completion
+from lms.dashboards.blueprint import bp
 from lms.dashboards.charts import plotly_style_placeholders
 from lms.dashboards.privacy import Privacy
 from lms.dashboards.scope import Filters, Scope, trust_wide
-from lms.dashboards.views import bp
 from lms.extensions import db
 from lms.models import StaffType
 from lms.records.settings import RecordSettings

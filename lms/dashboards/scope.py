@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from lms.access import can
+from lms.access_rules import sees_trust, sees_unit
 from lms.models import Person, StaffType
 
 
@@ -44,9 +44,9 @@ def scopes_for(session: Session, viewer: Person, has_reports: bool | None = None
     `has_reports`: whether the viewer line-manages anyone active, when the caller knows already.
     """
     found = []
-    if can(viewer, "scope.trust"):
+    if sees_trust(viewer):
         found.append(Scope("The whole trust"))
-    if can(viewer, "scope.unit"):
+    if sees_unit(viewer):
         found.append(Scope(f"{viewer.unit.name}", unit_ids=(viewer.unit_id,)))
     if has_reports is None:
         has_reports = session.scalar(

@@ -8,8 +8,6 @@ CSV files come from the same `Understanding` builder, small groups hidden alike.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import replace
 from functools import cached_property
 
@@ -20,16 +18,16 @@ from markupsafe import Markup
 from lms.access import allowed
 from lms.audit import web as audit
 from lms.clock import today
+from lms.csv_files import attachment_headers, csv_bytes
 from lms.dashboards import understanding as u
+from lms.dashboards.blueprint import bp
 from lms.dashboards.charts import to_json
 from lms.dashboards.completion import percent
 from lms.dashboards.completion_views import Selection, selection
 from lms.dashboards.more_queries import date_range
 from lms.dashboards.privacy import Privacy
-from lms.dashboards.views import bp
 from lms.extensions import db
 from lms.models import StaffType
-from lms.training.export import safe_cell
 
 HEATMAP_HEADERS = ["Unit", "Clause", "People", "Answers", "Right (%)"]
 SCENARIO_HEADERS = ["Scenario", "Answers", "People", "Right (%)", "Right verdict, wrong clause (%)",
@@ -147,23 +145,8 @@ def understanding():
     return page
 
 
-def csv_cell(value: object) -> object:
-    """Numbers as they are (never a formula, and a negative index keeps its sign); text guarded."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value
-    return safe_cell(value)
-
-
 def csv_response(headers: list[str], rows: list[list], name: str) -> Response:
-    """UTF-8 with a byte-order mark (Excel), an attachment, never cached."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(headers)
-    writer.writerows([csv_cell(c) for c in row] for row in rows)
-    response = Response(out.getvalue().encode("utf-8-sig"), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}-{today().isoformat()}.csv"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return Response(csv_bytes(headers, rows), mimetype="text/csv", headers=attachment_headers(name, today()))
 
 
 @bp.get("/csv/understanding-heatmap.csv")

@@ -81,7 +81,7 @@ def _load_content() -> None:
     """No content yet: load scenarios/ as `scenarios load` does, or stop when it has problems."""
     from lms.content.schema import read_library
     from lms.content.store import load_library
-    from lms.records.service import after_content_load
+    from lms.records.content_updates import after_content_load
     from lms.records.settings import app_settings
 
     library = read_library([], Path(current_app.config["SCENARIOS_DIR"]))

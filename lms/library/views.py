@@ -1,14 +1,13 @@
-from flask import Blueprint, abort, render_template
+from flask import abort, render_template
 
 from lms.access import allowed
 from lms.audit import web as audit
 from lms.content.coverage import BAR
 from lms.extensions import db
 from lms.library import queries
+from lms.library.blueprint import bp
 from lms.training.draw import group_of
 from lms.training.service import clauses_by_number, current_versions
-
-bp = Blueprint("library", __name__)
 
 
 @bp.get("/")

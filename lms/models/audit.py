@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.clock import utcnow
 from lms.extensions import db
-from lms.models.types import UTCDateTime
+from lms.models.column_types import UTCDateTime
 
 
 class AuditEvent(db.Model):

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.clock import utcnow
 from lms.extensions import db
-from lms.models.types import UTCDateTime
+from lms.models.column_types import UTCDateTime
 
 
 class PolicyVersion(db.Model):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.clock import utcnow
 from lms.extensions import db
-from lms.models.types import UTCDateTime
+from lms.models.column_types import UTCDateTime
 
 
 class RequestKind(enum.StrEnum):

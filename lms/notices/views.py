@@ -7,9 +7,9 @@ config, so the pages never disagree with what the app does. `WHO_SEES` names the
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import current_app, render_template
 
-bp = Blueprint("notices", __name__)
+from lms.notices.blueprint import bp
 
 # (who, what they see, the lms.access rules that decide it)
 WHO_SEES: list[tuple[str, str, tuple[str, ...]]] = [

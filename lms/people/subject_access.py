@@ -10,9 +10,8 @@ decisions they recorded, not the other person's text. Never commits.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,6 +20,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
+from lms.csv_files import csv_bytes
 from lms.models import (
     Answer,
     ApiToken,
@@ -40,7 +40,6 @@ from lms.models import (
     Scenario,
     Unit,
 )
-from lms.training.export import safe_cell
 
 Row = dict[str, Any]
 
@@ -213,28 +212,22 @@ def to_json(data: SubjectData) -> bytes:
 
 def to_csv(data: SubjectData) -> bytes:
     """One file for Excel: each section is its title, a header row, its rows (or "None held"), a blank row."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([f"Subject access export for person {data.person_id}",
-                     data.generated_at.isoformat(timespec="seconds")])
-    writer.writerow([])
+    return csv_bytes(None, _csv_lines(data))
+
+
+def _csv_lines(data: SubjectData) -> Iterator[list[Any]]:
+    yield [f"Subject access export for person {data.person_id}", data.generated_at.isoformat(timespec="seconds")]
+    yield []
     for key, title in SECTIONS:
         rows = data.sections[key]
-        writer.writerow([title])
+        yield [title]
         if rows:
-            writer.writerow(list(rows[0]))
-            writer.writerows([_cell(v) for v in row.values()] for row in rows)
+            yield list(rows[0])
+            yield from ([_yes_no(v) for v in row.values()] for row in rows)
         else:
-            writer.writerow(["None held"])
-        writer.writerow([])
-    return out.getvalue().encode("utf-8-sig")
+            yield ["None held"]
+        yield []
 
 
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int | float):
-        return value
-    return safe_cell(str(value))
+def _yes_no(value: Any) -> Any:
+    return ("yes" if value else "no") if isinstance(value, bool) else value

@@ -15,7 +15,7 @@ from lms.clock import utcnow
 from lms.extensions import db
 from lms.models import Person
 from lms.people import subject_access
-from lms.people.views import bp
+from lms.people.blueprint import bp
 
 EMAIL_MAX = 254
 

@@ -1,16 +1,15 @@
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from lms.access import allowed
 from lms.clock import today
 from lms.extensions import db
+from lms.people.blueprint import bp
 from lms.people.forms import ImportForm
 from lms.people.importer import COLUMNS, Problem, check_rows, read_staff_csv, shown
 from lms.people.service import DEFAULT_CENTRAL_UNIT, apply_import, known_people
 from lms.records.settings import app_settings as record_settings
-
-bp = Blueprint("people", __name__)
 
 PAGE_PROBLEMS = 500  # the command line lists every one
 RACE = Problem(None, None, "the staff list changed while this file was being imported (another import?); "
@@ -61,6 +60,3 @@ def too_large(error):
     problem = Problem(None, None, f"the file is larger than {_limit()}, the most this page accepts. Split it, "
                                   "or ask whoever runs the server to use: flask --app wsgi staff import FILE.csv")
     return _page(ImportForm(formdata=None), (problem,), 413)
-
-
-from lms.people import subject_access_views  # noqa: E402, F401  (subject access: its routes join this blueprint)

@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
 
-from lms.access import can
+from lms.access_rules import sees_unit
 from lms.models import ModuleProgress, ModuleVersion, Person, ReminderLog
 from lms.records.reminders import MANUAL
 from lms.records.settings import RecordSettings
@@ -29,7 +29,7 @@ def has_active_reports(session: Session, person: Person) -> bool:
 
 def scopes_for(session: Session, person: Person, has_reports: bool | None = None) -> list[str]:
     """The views of a team this person may take, widest first (`has_reports`: when the caller knows)."""
-    scopes = [UNIT] if can(person, "scope.unit") else []
+    scopes = [UNIT] if sees_unit(person) else []
     if has_reports if has_reports is not None else has_active_reports(session, person):
         scopes.append(REPORTS)
     return scopes

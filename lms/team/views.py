@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from lms import mail
@@ -10,10 +10,8 @@ from lms.models import Person
 from lms.records.reminders import ManualOutcome, remind_one
 from lms.records.settings import app_settings as record_settings
 from lms.team import service
+from lms.team.blueprint import bp
 from lms.training.forms import EmptyForm
-
-bp = Blueprint("team", __name__)
-
 
 
 def chosen_scope() -> tuple[str, list[str]]:

@@ -1,26 +1,18 @@
 """A person's whole training history as CSV, for Excel and for their own records.
 
-One row per attempt. Cells that a spreadsheet would read as a formula (=, +, -, @, tab,
-carriage return at the start) are prefixed with a single quote (CSV injection).
+One row per attempt, written by `lms.csv_files` (byte order mark, formula guard).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from datetime import datetime
 
+from lms.csv_files import csv_bytes
 from lms.models import Attempt, AttemptState
 
 HEADER = ["module", "module version", "policy version", "attempt kind", "started (UTC)", "finished (UTC)",
           "score (%)", "passed", "valid until", "certificate code"]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _iso(moment: datetime | None) -> str:
@@ -41,9 +33,4 @@ def history_rows(attempts: Iterable[Attempt]) -> list[list[str]]:
 
 
 def history_csv(attempts: Iterable[Attempt]) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel reads names and titles correctly."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(HEADER)
-    writer.writerows([safe_cell(c) for c in row] for row in history_rows(attempts))
-    return out.getvalue().encode("utf-8-sig")
+    return csv_bytes(HEADER, history_rows(attempts))

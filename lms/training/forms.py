@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from lms.forms_common import PlainText
+from lms.plain_text import PlainText
 from lms.training.service import CONTEST_MAX, CONTEST_MIN
 
 

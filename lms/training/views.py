@@ -1,4 +1,4 @@
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
@@ -10,12 +10,9 @@ from lms.extensions import db
 from lms.models import Attempt, AttemptState
 from lms.records.settings import app_settings as record_settings
 from lms.training import clauses, export, service
+from lms.training.blueprint import bp
 from lms.training.forms import AnswerForm, ContestForm, EmptyForm
 from lms.training.service import TrainingError
-
-bp = Blueprint("training", __name__)
-
-
 
 # What every attempt page shows or needs (titles, the policy version's clauses), in the same statement.
 ATTEMPT_PAGE = (joinedload(Attempt.module), joinedload(Attempt.module_version), joinedload(Attempt.policy_version))

@@ -8,7 +8,7 @@ Create Date: 2026-11-24 01:21:13.120978
 from alembic import op
 import sqlalchemy as sa
 
-import lms.models.types
+import lms.models.column_types
 
 
 # revision identifiers, used by Alembic.
@@ -35,7 +35,7 @@ def upgrade():
     sa.Column('review_due', sa.Date(), nullable=True),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('is_current', sa.Boolean(), nullable=False),
-    sa.Column('loaded_at', lms.models.types.UTCDateTime(), nullable=False),
+    sa.Column('loaded_at', lms.models.column_types.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_policy_versions')),
     sa.UniqueConstraint('version', name=op.f('uq_policy_versions_version'))
     )
@@ -72,7 +72,7 @@ def upgrade():
     sa.Column('pass_mark', sa.Integer(), nullable=False),
     sa.Column('draw', sa.Integer(), nullable=False),
     sa.Column('minutes', sa.Integer(), nullable=False),
-    sa.Column('loaded_at', lms.models.types.UTCDateTime(), nullable=False),
+    sa.Column('loaded_at', lms.models.column_types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['module_id'], ['modules.id'], name=op.f('fk_module_versions_module_id_modules')),
     sa.ForeignKeyConstraint(['policy_version_id'], ['policy_versions.id'], name=op.f('fk_module_versions_policy_version_id_policy_versions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_module_versions')),
@@ -93,7 +93,7 @@ def upgrade():
     sa.Column('start_date', sa.Date(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=True),
-    sa.Column('created_at', lms.models.types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', lms.models.column_types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['line_manager_id'], ['people.id'], name=op.f('fk_people_line_manager_id_people')),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_people_unit_id_units')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_people')),
@@ -110,8 +110,8 @@ def upgrade():
     sa.Column('module_version_id', sa.Integer(), nullable=False),
     sa.Column('policy_version_id', sa.Integer(), nullable=False),
     sa.Column('state', sa.Enum('in_progress', 'submitted', 'abandoned', name='attemptstate', native_enum=False, length=20), nullable=False),
-    sa.Column('started_at', lms.models.types.UTCDateTime(), nullable=False),
-    sa.Column('submitted_at', lms.models.types.UTCDateTime(), nullable=True),
+    sa.Column('started_at', lms.models.column_types.UTCDateTime(), nullable=False),
+    sa.Column('submitted_at', lms.models.column_types.UTCDateTime(), nullable=True),
     sa.Column('points', sa.Numeric(precision=6, scale=1), nullable=True),
     sa.Column('score', sa.Numeric(precision=5, scale=2), nullable=True),
     sa.Column('passed', sa.Boolean(), nullable=True),
@@ -162,7 +162,7 @@ def upgrade():
     sa.Column('outcome', sa.Enum('correct', 'wrong_clause', 'incorrect', name='outcome', native_enum=False, length=20), nullable=False),
     sa.Column('points', sa.Numeric(precision=2, scale=1), nullable=False),
     sa.Column('sure', sa.Boolean(), nullable=True),
-    sa.Column('answered_at', lms.models.types.UTCDateTime(), nullable=False),
+    sa.Column('answered_at', lms.models.column_types.UTCDateTime(), nullable=False),
     sa.CheckConstraint("verdict IN ('breach', 'compliant')", name=op.f('ck_answers_verdict')),
     sa.CheckConstraint('points IN (0, 0.5, 1)', name=op.f('ck_answers_points')),
     sa.ForeignKeyConstraint(['attempt_id'], ['attempts.id'], name=op.f('fk_answers_attempt_id_attempts')),
@@ -189,12 +189,12 @@ def upgrade():
     sa.Column('last_attempt_id', sa.Integer(), nullable=True),
     sa.Column('last_score', sa.Numeric(precision=5, scale=2), nullable=True),
     sa.Column('last_passed', sa.Boolean(), nullable=True),
-    sa.Column('last_submitted_at', lms.models.types.UTCDateTime(), nullable=True),
-    sa.Column('passed_at', lms.models.types.UTCDateTime(), nullable=True),
+    sa.Column('last_submitted_at', lms.models.column_types.UTCDateTime(), nullable=True),
+    sa.Column('passed_at', lms.models.column_types.UTCDateTime(), nullable=True),
     sa.Column('pass_score', sa.Numeric(precision=5, scale=2), nullable=True),
     sa.Column('pass_attempt_id', sa.Integer(), nullable=True),
     sa.Column('attempts_count', sa.Integer(), nullable=False),
-    sa.Column('updated_at', lms.models.types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', lms.models.column_types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['last_attempt_id'], ['attempts.id'], name=op.f('fk_module_progress_last_attempt_id_attempts')),
     sa.ForeignKeyConstraint(['module_id'], ['modules.id'], name=op.f('fk_module_progress_module_id_modules')),
     sa.ForeignKeyConstraint(['open_attempt_id'], ['attempts.id'], name=op.f('fk_module_progress_open_attempt_id_attempts')),

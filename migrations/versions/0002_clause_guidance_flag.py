@@ -7,7 +7,7 @@ Create Date: 2026-11-24 01:30:57.467971
 """
 from alembic import op
 import sqlalchemy as sa
-import lms.models.types  # noqa: F401 - custom column types used by autogenerate
+import lms.models.column_types  # noqa: F401 - custom column types used by autogenerate
 
 
 

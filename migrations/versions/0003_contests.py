@@ -7,7 +7,7 @@ Create Date: 2026-11-24 01:32:06.800252
 """
 from alembic import op
 import sqlalchemy as sa
-import lms.models.types  # noqa: F401 - custom column types used by autogenerate
+import lms.models.column_types  # noqa: F401 - custom column types used by autogenerate
 
 
 
@@ -26,7 +26,7 @@ def upgrade():
     sa.Column('attempt_id', sa.Integer(), nullable=False),
     sa.Column('scenario_id', sa.Integer(), nullable=False),
     sa.Column('reason', sa.String(length=2000), nullable=False),
-    sa.Column('created_at', lms.models.types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', lms.models.column_types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['attempt_id'], ['attempts.id'], name=op.f('fk_contests_attempt_id_attempts')),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_contests_person_id_people')),
     sa.ForeignKeyConstraint(['scenario_id'], ['scenarios.id'], name=op.f('fk_contests_scenario_id_scenarios')),

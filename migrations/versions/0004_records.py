@@ -7,7 +7,7 @@ Create Date: 2026-11-24 01:43:13.105714
 """
 from alembic import op
 import sqlalchemy as sa
-import lms.models.types  # noqa: F401 - custom column types used by autogenerate
+import lms.models.column_types  # noqa: F401 - custom column types used by autogenerate
 
 
 
@@ -29,7 +29,7 @@ def upgrade():
     sa.Column('created', sa.Integer(), nullable=False),
     sa.Column('updated', sa.Integer(), nullable=False),
     sa.Column('deactivated', sa.Integer(), nullable=False),
-    sa.Column('finished_at', lms.models.types.UTCDateTime(), nullable=False),
+    sa.Column('finished_at', lms.models.column_types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['started_by_id'], ['people.id'], name=op.f('fk_import_runs_started_by_id_people')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_import_runs'))
     )
@@ -38,7 +38,7 @@ def upgrade():
     sa.Column('person_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('sent_on', sa.Date(), nullable=False),
-    sa.Column('sent_at', lms.models.types.UTCDateTime(), nullable=False),
+    sa.Column('sent_at', lms.models.column_types.UTCDateTime(), nullable=False),
     sa.Column('sent_by_id', sa.Integer(), nullable=True),
     sa.Column('detail', sa.String(length=1000), nullable=False),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_reminder_log_person_id_people')),

@@ -7,7 +7,7 @@ Create Date: 2026-11-24 02:11:51.912793
 """
 from alembic import op
 import sqlalchemy as sa
-import lms.models.types  # noqa: F401 - custom column types used by autogenerate
+import lms.models.column_types  # noqa: F401 - custom column types used by autogenerate
 
 
 
@@ -26,7 +26,7 @@ def upgrade():
     sa.Column('delegate_id', sa.Integer(), nullable=False),
     sa.Column('starts_on', sa.Date(), nullable=False),
     sa.Column('ends_on', sa.Date(), nullable=False),
-    sa.Column('created_at', lms.models.types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', lms.models.column_types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['approver_id'], ['people.id'], name=op.f('fk_delegations_approver_id_people')),
     sa.ForeignKeyConstraint(['delegate_id'], ['people.id'], name=op.f('fk_delegations_delegate_id_people')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_delegations'))
@@ -42,8 +42,8 @@ def upgrade():
     sa.Column('approver_id', sa.Integer(), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
     sa.Column('line_manager_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', lms.models.types.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', lms.models.types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', lms.models.column_types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', lms.models.column_types.UTCDateTime(), nullable=False),
     sa.Column('accounts', sa.String(length=500), nullable=True),
     sa.Column('platforms', sa.JSON(none_as_null=True), nullable=True),
     sa.Column('purpose', sa.Text(), nullable=True),
@@ -82,7 +82,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('request_id', sa.Integer(), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
-    sa.Column('at', lms.models.types.UTCDateTime(), nullable=False),
+    sa.Column('at', lms.models.column_types.UTCDateTime(), nullable=False),
     sa.Column('from_state', sa.String(length=20), nullable=True),
     sa.Column('to_state', sa.String(length=20), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),

@@ -7,7 +7,7 @@ Create Date: 2026-11-24 02:45:47.810808
 """
 from alembic import op
 import sqlalchemy as sa
-import lms.models.types  # noqa: F401 - custom column types used by autogenerate
+import lms.models.column_types  # noqa: F401 - custom column types used by autogenerate
 
 
 
@@ -25,9 +25,9 @@ def upgrade():
     sa.Column('person_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', lms.models.types.UTCDateTime(), nullable=False),
-    sa.Column('last_used_at', lms.models.types.UTCDateTime(), nullable=True),
-    sa.Column('revoked_at', lms.models.types.UTCDateTime(), nullable=True),
+    sa.Column('created_at', lms.models.column_types.UTCDateTime(), nullable=False),
+    sa.Column('last_used_at', lms.models.column_types.UTCDateTime(), nullable=True),
+    sa.Column('revoked_at', lms.models.column_types.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_api_tokens_person_id_people')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))

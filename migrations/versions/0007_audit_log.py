@@ -7,7 +7,7 @@ Create Date: 2026-11-24 04:01:24.812810
 """
 from alembic import op
 import sqlalchemy as sa
-import lms.models.types  # noqa: F401 - custom column types used by autogenerate
+import lms.models.column_types  # noqa: F401 - custom column types used by autogenerate
 
 
 
@@ -23,7 +23,7 @@ def upgrade():
     op.create_table('audit_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
-    sa.Column('at', lms.models.types.UTCDateTime(), nullable=False),
+    sa.Column('at', lms.models.column_types.UTCDateTime(), nullable=False),
     sa.Column('action', sa.String(length=40), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('subject_id', sa.Integer(), nullable=True),
@@ -50,10 +50,10 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_head'))
     )
     with op.batch_alter_table('people', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('password_changed_at', lms.models.types.UTCDateTime(), nullable=True))
-        batch_op.add_column(sa.Column('last_login_at', lms.models.types.UTCDateTime(), nullable=True))
-        batch_op.add_column(sa.Column('deactivated_at', lms.models.types.UTCDateTime(), nullable=True))
-        batch_op.add_column(sa.Column('anonymised_at', lms.models.types.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('password_changed_at', lms.models.column_types.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('last_login_at', lms.models.column_types.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('deactivated_at', lms.models.column_types.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('anonymised_at', lms.models.column_types.UTCDateTime(), nullable=True))
 
     # ### end Alembic commands ###
 

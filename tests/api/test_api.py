@@ -26,8 +26,8 @@ from lms.content.store import load_library
 from lms.dashboards.scope import scopes_for
 from lms.extensions import db
 from lms.models import ApiToken, Module, ModuleProgress, ModuleVersion, Person, Role, StaffType, Unit, UnitKind
+from lms.records.content_updates import after_content_load
 from lms.records.requirements import sync_requirements
-from lms.records.service import after_content_load
 from lms.records.settings import RecordSettings
 from lms.records.status import State, standing
 

@@ -11,6 +11,7 @@ from lms import mail
 from lms.approvals import service
 from lms.approvals.register_table import HEADER, register_rows
 from lms.clock import travel_to, utcnow
+from lms.csv_files import safe_cell
 from lms.extensions import db
 from lms.models import (
     Attempt,
@@ -26,7 +27,6 @@ from lms.models import (
 )
 from lms.records.renewal import new_certificate_code
 from lms.records.settings import RecordSettings
-from lms.training.export import safe_cell
 from tests.conftest import SCENARIOS
 from tests.training.helpers import answer, drawn, right_answer, scenario_at, start
 

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from lms.auth.password_rules import COMMON, HAS_NAME, TOO_SHORT
 from lms.auth.passwords import verify_password
-from lms.auth.policy import COMMON, HAS_NAME, TOO_SHORT
 from lms.auth.sessions import CHANGED_ELSEWHERE
 from lms.auth.tokens import EXPIRED, INVALID, USED
 from lms.auth.views import TOO_MANY_RESETS

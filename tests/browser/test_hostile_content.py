@@ -24,7 +24,7 @@ from lms.content.schema import read_library
 from lms.content.store import load_library
 from lms.extensions import db
 from lms.models import Person, PersonRole, Role, StaffType, Unit, UnitKind
-from lms.records.service import after_content_load
+from lms.records.content_updates import after_content_load
 from lms.records.settings import RecordSettings
 from tests.browser.server import LiveServer
 from tests.browser.training import answer, key, next_or_finish, right_answer, take, where

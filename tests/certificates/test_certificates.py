@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from lms.certificates import pdf
 from lms.clock import add_months, today, travel_to
+from lms.csv_files import safe_cell
 from lms.extensions import db
 from lms.models import Attempt, ModuleProgress, ModuleVersion, Person
-from lms.training.export import safe_cell
 from tests.certificates.pdftext import page_sizes, pdf_text
 from tests.training.helpers import answer, drawn, right_answer, scenario_at, start, wrong_answer
 

@@ -36,7 +36,7 @@ from lms.models import (
     StaffType,
     Unit,
 )
-from lms.records.service import after_content_load
+from lms.records.content_updates import after_content_load
 from lms.records.settings import RecordSettings
 from lms.records.status import State, standing
 from tests.conftest import PROJECT_ROOT, SCENARIOS

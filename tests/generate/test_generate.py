@@ -37,8 +37,8 @@ from lms.models import (
     Unit,
     UnitKind,
 )
+from lms.records.content_updates import after_content_load
 from lms.records.requirements import sync_requirements
-from lms.records.service import after_content_load
 from lms.records.settings import RecordSettings
 from lms.records.status import state_sql
 from lms.training import service as training

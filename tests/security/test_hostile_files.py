@@ -26,11 +26,11 @@ from lms.config import PROJECT_ROOT
 from lms.content.schema import Library, ModuleSpec, PolicySpec, read_library, read_module, read_policy
 from lms.content.store import load_library
 from lms.extensions import db
-from lms.forms_common import first_unsafe
 from lms.models import ImportRun, Role, UnitKind
-from lms.records.service import after_content_load
+from lms.plain_text import first_unsafe
+from lms.records.content_updates import after_content_load
 from lms.records.settings import RecordSettings
-from lms.training.cards import sentence_case
+from lms.training.post_display import sentence_case
 from tests.conftest import SCENARIOS
 from tests.security.hostile import CORPUS, Hostile
 
@@ -364,7 +364,7 @@ NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
 def test_every_csv_writer_uses_the_formula_guard():
-    """Any module that writes CSV passes its cells through lms.training.export.safe_cell."""
+    """Any module that writes CSV passes its cells through the formula guard (lms.csv_files.safe_cell)."""
     unguarded = []
     for path in sorted((PROJECT_ROOT / "lms").rglob("*.py")):
         source = path.read_text(encoding="utf-8")

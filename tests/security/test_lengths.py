@@ -17,8 +17,8 @@ from sqlalchemy import String, Text
 from sqlalchemy.orm.attributes import InstrumentedAttribute
 
 from lms.config import PROJECT_ROOT
-from lms.forms_common import PlainText
 from lms.models import ApiToken, Contest, Person, Request, RequestEvent
+from lms.plain_text import PlainText
 from tests.security.discover import FieldInfo, fields_of, form_classes
 
 TEXT_FORM_MAX = 5000  # the longest text a form takes for a Text column (a scenario's text is capped the same)
@@ -103,7 +103,7 @@ def test_every_text_field_refuses_control_characters():
     """A password is only hashed, so any character is harmless there; everything else is stored or looked up."""
     missing = [f.key for f in TEXT_FIELDS if not f.is_password
                and not any(isinstance(v, PlainText) for v in f.validators)]
-    assert not missing, f"text fields without lms.forms_common.PlainText: {', '.join(missing)}"
+    assert not missing, f"text fields without lms.plain_text.PlainText: {', '.join(missing)}"
 
 
 def test_multi_line_fields_are_the_textareas():

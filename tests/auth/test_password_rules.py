@@ -1,7 +1,7 @@
 """The password policy: length, the shipped common-password list, and the person's own name and address."""
 
-from lms.auth import policy
-from lms.auth.policy import COMMON, HAS_EMAIL, HAS_NAME, TOO_LONG, TOO_SHORT, common_passwords, problems
+from lms.auth import password_rules as policy
+from lms.auth.password_rules import COMMON, HAS_EMAIL, HAS_NAME, TOO_LONG, TOO_SHORT, common_passwords, problems
 
 JO = {"email": "jo.bloggs@oakfield.example.org", "first_name": "Jo", "last_name": "Bloggs"}
 

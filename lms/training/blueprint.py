@@ -1,0 +1,5 @@
+"""The `training` blueprint; its routes are added by `views.py`, and the app factory registers it."""
+
+from flask import Blueprint
+
+bp = Blueprint("training", __name__)
