@@ -45,6 +45,7 @@ run: setup
 test: $(VENV)/.test-deps
 	$(BIN)/ruff check lms tests
 	$(BIN)/bandit -q -r lms -c pyproject.toml --severity-level high
+	$(BIN)/python scripts/import_cycles.py  # fails on any import cycle between modules of lms/
 	$(BIN)/python -m pytest -n auto --dist loadgroup  # one process per core; the browser tests stay together
 
 lint: $(VENV)/.test-deps

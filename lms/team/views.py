@@ -6,12 +6,12 @@ from lms.access import allowed, can, fetch, team_scopes
 from lms.audit import web as audit
 from lms.clock import today
 from lms.extensions import db
+from lms.forms import EmptyForm
 from lms.models import Person
 from lms.records.reminders import ManualOutcome, remind_one
 from lms.records.settings import app_settings as record_settings
 from lms.team import service
 from lms.team.blueprint import bp
-from lms.training.forms import EmptyForm
 
 
 def chosen_scope() -> tuple[str, list[str]]:

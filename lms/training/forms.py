@@ -36,7 +36,3 @@ class ContestForm(FlaskForm):
                            message=f"Say why in {CONTEST_MIN} to {CONTEST_MAX} characters."),
                     PlainText("Why you think the answer is wrong", multiline=True)],
     )
-
-
-class EmptyForm(FlaskForm):
-    """A form with only the CSRF token, for buttons that POST."""

@@ -7,11 +7,12 @@ from lms.access import allowed, fetch
 from lms.audit import web as audit
 from lms.clock import today
 from lms.extensions import db
+from lms.forms import EmptyForm
 from lms.models import Attempt, AttemptState
 from lms.records.settings import app_settings as record_settings
 from lms.training import clauses, export, service
 from lms.training.blueprint import bp
-from lms.training.forms import AnswerForm, ContestForm, EmptyForm
+from lms.training.forms import AnswerForm, ContestForm
 from lms.training.service import TrainingError
 
 # What every attempt page shows or needs (titles, the policy version's clauses), in the same statement.
