@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import random
 from datetime import date, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,43 +19,21 @@ from lms.training import service
 DEMO_LAUNCHED_DAYS_AGO = 60  # the demo trust's training started this long ago
 DEMO_PASSWORD = "learn-the-policy-2026"  # noqa: S105 - the documented demo password, not a secret  # nosec B105
 
-E, C, V, A = StaffType.employee, StaffType.consultant, StaffType.volunteer, StaffType.agency_worker
+STAFF_TABLE = Path(__file__).with_name("demo_staff.csv")  # a table, so the roster reads as one
 
-# (job title, key, staff type, line manager key, roles)
-SCHOOL_STAFF: list[tuple[str, str, StaffType, str | None, tuple[Role, ...]]] = [
-    ("Headteacher", "head", E, "ceo", (Role.headteacher,)),
-    ("Deputy headteacher", "deputy", E, "head", ()),
-    ("School business manager", "sbm", E, "head", ()),
-    ("Class teacher", "teacher1", E, "deputy", ()),
-    ("Class teacher", "teacher2", E, "deputy", ()),
-    ("Class teacher", "teacher3", E, "deputy", ()),
-    ("Class teacher", "teacher4", E, "deputy", ()),
-    ("Class teacher", "teacher5", E, "deputy", ()),
-    ("Teaching assistant", "ta1", E, "deputy", ()),
-    ("Teaching assistant", "ta2", E, "deputy", ()),
-    ("School administrator", "admin_officer", E, "sbm", ()),
-    ("Site manager", "site", E, "sbm", ()),
-    ("Reading volunteer", "volunteer", V, "deputy", ()),
-    ("Supply teacher (agency)", "agency", A, "deputy", ()),
-    ("Educational psychologist (consultant)", "consultant", C, "sbm", ()),
-]
+# (job title, key, staff type, line manager key, roles) for each kind of unit, from the table
+Roster = list[tuple[str, str, StaffType, str | None, tuple[Role, ...]]]
 
-CENTRAL_STAFF = [
-    ("Chief Executive Officer", "ceo", E, None, (Role.ceo,)),
-    ("Director of operations", "director", E, "ceo", ()),
-    ("Trust training lead", "lead", E, "ceo", (Role.trust_lead,)),
-    ("Data and systems manager", "sysadmin", E, "director", (Role.admin,)),
-    ("HR officer", "hr", E, "director", ()),
-    ("Finance officer", "finance", E, "director", ()),
-    ("Communications officer", "comms", E, "director", ()),
-    ("Safeguarding adviser (consultant)", "safeguarding", C, "lead", ()),
-    ("Governance volunteer", "governance", V, "director", ()),
-    ("IT technician (agency)", "it", A, "director", ()),
-    ("Estates manager", "estates", E, "director", ()),
-    ("Payroll officer", "payroll", E, "hr", ()),
-    ("Trust SEND lead", "send", E, "lead", ()),
-    ("Apprentice administrator", "apprentice", E, "hr", ()),
-]
+
+def _roster(kind: str) -> Roster:
+    with STAFF_TABLE.open(encoding="utf-8", newline="") as table:
+        return [(row["job title"], row["key"], StaffType(row["staff type"]), row["line manager"] or None,
+                 tuple(Role(role) for role in row["roles"].split()))
+                for row in csv.DictReader(table) if row["unit"] == kind]
+
+
+SCHOOL_STAFF: Roster = _roster("school")  # the same staff in every school
+CENTRAL_STAFF: Roster = _roster("central")
 
 SCHOOLS = [
     ("Oakfield Primary School", "oakfield"),
