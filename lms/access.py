@@ -141,7 +141,7 @@ def dashboard_scopes(person: Person) -> list:
 @rule("request.view")
 def _view_request(person: Person, request: Any) -> bool:
     """The person who asked, the person it was sent to, and whoever stands in for them today."""
-    from lms.approvals.service import may_view
+    from lms.approvals.moves import may_view
     from lms.extensions import db
 
     return request is not None and may_view(db.session, person, request)
@@ -151,7 +151,7 @@ def _view_request(person: Person, request: Any) -> bool:
 def _act_on_request(person: Person, target: Any) -> bool:
     """A move on a request (approve, decline, withdraw…) by the side it belongs to: the approver or their
     delegate for decisions (never the person who asked), the person who asked for their own moves."""
-    from lms.approvals.service import may_make
+    from lms.approvals.moves import may_make
     from lms.extensions import db
 
     request, action = target

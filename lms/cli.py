@@ -72,10 +72,10 @@ def dashboards_refresh() -> None:
     """Recount completion for today (run nightly after `records sync`, so the first viewer does not wait)."""
     import time
 
-    from lms.dashboards import rollup
+    from lms.dashboards import kept_counts
 
     started = time.perf_counter()
-    recounted = rollup.refresh(db.session, today(), record_settings())
+    recounted = kept_counts.refresh(db.engine, today(), record_settings())  # commits its own transaction
     click.echo(f"Completion counts {'recounted' if recounted else 'were already up to date'} "
                f"for {today():%-d %b %Y} ({time.perf_counter() - started:.1f} s).")
 
@@ -113,7 +113,7 @@ def approvals_lapse() -> None:
     """
     from lms import mail
     from lms.approvals import notify
-    from lms.approvals.service import Lapse, lapse_due
+    from lms.approvals.authorisations import Lapse, lapse_due
 
     base_url = current_app.config["APP_BASE_URL"]
     done: list[str] = []

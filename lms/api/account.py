@@ -12,9 +12,9 @@ from lms.access import allowed, fetch
 from lms.api import tokens
 from lms.api.blueprint import account_bp as bp
 from lms.extensions import db
+from lms.forms import EmptyForm
 from lms.models import ApiToken
 from lms.plain_text import PlainText
-from lms.training.forms import EmptyForm
 
 
 def _strip(value: str | None) -> str | None:

@@ -1,4 +1,4 @@
-"""The API's JSON bodies, shaped from the dashboards' queries (lms/dashboards/queries.py).
+"""The API's JSON bodies, shaped from the dashboards' measures (lms/dashboards/completion.py, team_records.py).
 
 Numbers stay numbers; a share is completed / required as a fraction from 0 to 1 rounded to
 four places (None when nothing is required). Small groups are withheld by the pages' own rule
@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
+from lms.dashboards.completion import CompletionRow
 from lms.dashboards.privacy import Privacy
-from lms.dashboards.queries import CompletionRow, RecordRow
 from lms.dashboards.scope import Filters, Scope
+from lms.dashboards.team_records import RecordRow
 from lms.models import StaffType
 
 COUNTS = ("people", "required", "completed", "overdue", "due_soon", "expired")

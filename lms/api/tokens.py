@@ -83,14 +83,19 @@ def parse_header(header: str | None) -> str | None:
     return value
 
 
-def authenticate(session: Session, header: str | None, now: datetime | None = None) -> Person | None:
-    """The active person whose unrevoked token the header carries, or None. Notes the use (at most once a minute)."""
+def find(session: Session, header: str | None) -> ApiToken | None:
+    """The unrevoked token of an active person that the header carries (its person loaded), or None. Only reads."""
     plaintext = parse_header(header)
     if plaintext is None:
         return None  # a malformed token never reaches the database
-    token = session.scalar(select(ApiToken).join(ApiToken.person).options(contains_eager(ApiToken.person))
-                           .where(ApiToken.token_hash == hash_token(plaintext), ApiToken.revoked_at.is_(None),
-                                  Person.active))
+    return session.scalar(select(ApiToken).join(ApiToken.person).options(contains_eager(ApiToken.person))
+                          .where(ApiToken.token_hash == hash_token(plaintext), ApiToken.revoked_at.is_(None),
+                                 Person.active))
+
+
+def authenticate(session: Session, header: str | None, now: datetime | None = None) -> Person | None:
+    """The active person whose unrevoked token the header carries, or None. Notes the use (at most once a minute)."""
+    token = find(session, header)
     if token is None:
         return None
     touch(session, token, now or utcnow())

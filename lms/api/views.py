@@ -22,10 +22,11 @@ from lms.api import bodies, openapi, tokens
 from lms.api.blueprint import bp
 from lms.audit import web as audit
 from lms.clock import utcnow
-from lms.dashboards import completion
+from lms.dashboards import choices
+from lms.dashboards.completion import completion_by
 from lms.dashboards.privacy import Privacy
-from lms.dashboards.queries import completion_by, team_records
 from lms.dashboards.scope import Filters, Scope, trust_wide
+from lms.dashboards.team_records import team_records
 from lms.extensions import csrf, db, limiter
 from lms.models import Person
 from lms.records.settings import RecordSettings, app_settings
@@ -124,27 +125,32 @@ def _ask(session: Session, person: Person, now: datetime) -> Ask | Response:
         # The pages quietly drop this filter; a program is told instead of being handed other figures.
         raise BadParameter("unit", f"unit: only a trust-wide scope is narrowed to a unit, not {scope.label!r}")
     if filters.unit_id is not None or filters.module:
-        _, problems = completion.check_filters(filters, scope,
-                                              completion.filter_options(session, scope, filters.unit_id))
+        _, problems = choices.check_filters(filters, scope, choices.filter_options(session, scope, filters.unit_id))
         if problems:  # no such unit or module: the pages' own check
             raise BadParameter(problem_parameter(problems[0]), problems[0])
     return Ask(person, scopes, index, filters, now, now.date(), app_settings())
 
 
 def api_call(view: Callable[[Ask], dict]) -> Callable[[], Response]:
-    """Authenticate the token, resolve scope and filters, answer the view's dict as JSON (never cached)."""
+    """Authenticate the token, resolve scope and filters, answer the view's dict as JSON (never cached).
+
+    The token's last use is written after the view has read its figures: the kept counts are
+    brought up to date on a connection of their own, which on SQLite cannot write while this
+    request's connection holds a write.
+    """
     @wraps(view)
     def wrapper() -> Response:
         now = utcnow()
         header = request.headers.get("Authorization")
-        person = tokens.authenticate(db.session, header, now)
-        if person is None:
+        token = tokens.find(db.session, header)
+        if token is None:
             return unauthorized(header)
         try:
-            ask = _ask(db.session, person, now)
+            ask = _ask(db.session, token.person, now)
             response = ask if isinstance(ask, Response) else jsonify(view(ask))
         except BadParameter as bad:
             response = error(400, bad.message, parameter=bad.parameter)
+        tokens.touch(db.session, token, now)
         db.session.commit()  # the token's last use
         response.headers["Cache-Control"] = "no-store"
         return response

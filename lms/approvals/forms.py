@@ -21,20 +21,9 @@ from wtforms.fields import DateField
 from wtforms.validators import Email, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from lms.approvals.service import CONDITION_FLAGS
+from lms.approvals.wording import CONDITION_FLAGS, PLATFORMS
+from lms.models import RequestKind
 from lms.plain_text import PlainText
-
-PLATFORMS = {
-    "facebook": "Facebook",
-    "twitter": "X (Twitter)",
-    "instagram": "Instagram",
-    "linkedin": "LinkedIn",
-    "tiktok": "TikTok",
-    "whatsapp": "WhatsApp",
-    "blog": "A blog",
-    "youtube": "YouTube",
-    "other": "Another platform (say which under accounts)",
-}
 
 
 def _length(label: str, max_len: int) -> Length:
@@ -70,6 +59,10 @@ class RequestForm(FlaskForm):
             field.errors = [*field.errors, message]
         else:
             self.form_errors.append(message)
+
+    def offer(self, approvers: dict) -> None:
+        """Fit the form to who the request can go to (lms.approvals.pages.approver_preview); only a report
+        has a choice to fit."""
 
 
 class BusinessUseForm(RequestForm):
@@ -124,6 +117,11 @@ class MisuseReportForm(RequestForm):
                                 description="What you saw, where and when.")
     withhold_name = BooleanField("Withhold my name from everyone but the recipient")
     FIELD_NAMES = {"Report to": "recipient", "Link": "link", "Description": "description"}
+
+    def offer(self, approvers: dict) -> None:
+        """Only the recipients there are, each with the name of the person it would reach."""
+        self.recipient.choices = [SelectChoice(c.value, f"{c.label} ({approvers[c.value][0].full_name})")
+                                  for c in self.recipient.choices if c.value in approvers]
 
 
 class ApproveForm(RequestForm):
@@ -190,4 +188,9 @@ class DelegateForm(RequestForm):
 ACTION_FORMS: dict[str, type[RequestForm]] = {
     "approve": ApproveForm, "decline": DeclineForm, "revoke": RevokeForm, "require_training": RequireTrainingForm,
     "withdraw": WithdrawForm, "mark_answered": MarkAnsweredForm, "close": CloseForm,
+}
+
+REQUEST_FORMS: dict[RequestKind, type[RequestForm]] = {
+    RequestKind.business_use: BusinessUseForm, RequestKind.media_enquiry: MediaEnquiryForm,
+    RequestKind.reference: ReferenceForm, RequestKind.misuse_report: MisuseReportForm,
 }

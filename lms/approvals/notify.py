@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from lms.approvals.moves import MOVES, REQUESTER
 from lms.models import Person, Request, RequestKind, RequestState
 
 Mailer = Callable[[str, Sequence[str], str], None]
@@ -63,6 +64,14 @@ def requester_acted(mailer: Mailer, request: Request, base_url: str) -> None:
             f"{'withdrawn' if request.state is RequestState.withdrawn else 'marked as answered'} "
             f"request {request.id} ({request.kind.label.lower()}).\n\n{_link(base_url, request)}\n")
     mailer(f"Request {request.id}: {request.state.label.lower()}", [request.approver.email], body)
+
+
+def moved(mailer: Mailer, request: Request, action: str, base_url: str) -> None:
+    """After a move on the pages: the requester's own moves tell the approver, a decision tells the requester."""
+    if MOVES[(request.kind, action)][2] == REQUESTER:
+        requester_acted(mailer, request, base_url)
+    else:
+        decided(mailer, request, base_url, note=request.events[-1].note)
 
 
 def lapsed(mailer: Mailer, request: Request, reason: str, base_url: str) -> None:

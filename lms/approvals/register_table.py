@@ -1,6 +1,6 @@
 """The register of current business-use authorisations (5.1), as table rows and as CSV.
 
-Rows come from `service.register` (which already leaves out anything that no longer stands);
+Rows come from `authorisations.register` (which already leaves out anything that no longer stands);
 this module only shapes them: who, which accounts, the conditions, since when, until when, who
 approved it and the training pass it relied on. A fixed number of queries whatever the number
 of rows: the register's own (people, units, events and their actors eagerly loaded) and one
@@ -15,8 +15,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lms.approvals import service
-from lms.approvals.forms import PLATFORMS
+from lms.approvals.authorisations import register
+from lms.approvals.wording import CONDITION_FLAGS, PLATFORMS
 from lms.csv_files import csv_bytes
 from lms.models import Attempt, Person, Request, RequestState
 
@@ -61,7 +61,7 @@ def _approval(request: Request):
 
 
 def register_rows(session: Session, viewer: Person, on: date) -> list[RegisterRow]:
-    requests = service.register(session, viewer, on)
+    requests = register(session, viewer, on)
     attempt_ids = {r.training_attempt_id for r in requests if r.training_attempt_id is not None}
     passes = dict(session.execute(select(Attempt.id, Attempt.valid_until).where(Attempt.id.in_(attempt_ids))).all()) \
         if attempt_ids else {}
@@ -72,7 +72,7 @@ def register_rows(session: Session, viewer: Person, on: date) -> list[RegisterRo
         rows.append(RegisterRow(
             request_id=r.id, person=person.full_name, unit=r.unit.name, job_title=person.job_title or "",
             accounts=r.accounts or "", platforms=tuple(_platform(p) for p in r.platforms or ()),
-            condition_labels=tuple(service.CONDITION_FLAGS.get(f, f) for f in r.condition_flags or ()),
+            condition_labels=tuple(CONDITION_FLAGS.get(f, f) for f in r.condition_flags or ()),
             conditions=r.conditions or "", since=event.at if event else None, until=r.expires_on,
             approved_by=event.actor.full_name if event and event.actor else "",
             pass_valid_until=passes.get(r.training_attempt_id), person_id=r.requester_id,

@@ -1,7 +1,7 @@
 """The register of current business-use authorisations (5.1): a page and its CSV, on the requests blueprint.
 
 Headteachers see their unit; trust leads and the CEO the whole trust (`requests.register`).
-Imported at the bottom of lms/approvals/views.py, so the routes join that blueprint.
+The app factory imports this module (lms.BLUEPRINTS), so its routes join the requests blueprint.
 """
 
 from __future__ import annotations

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from lms.content.schema import Library, ModuleSpec, PolicySpec, clause_group
+from lms.content import clauses
+from lms.content.schema import Library
+from lms.content.spec import ModuleSpec, PolicySpec, clause_group
 from lms.models import Clause, Module, ModuleVersion, PolicyVersion, Scenario
-from lms.training import clauses
 
 
 class ContentError(Exception):

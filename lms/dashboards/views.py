@@ -3,7 +3,10 @@
 from flask import send_file
 
 from lms.dashboards.blueprint import bp
-from lms.dashboards.charts import PLOTLY_JS
+from lms.dashboards.charts import PLOTLY_JS, plotly_style_placeholders
+
+# For templates/dashboards/_chart.html's chart_assets(), on any page that draws charts.
+bp.add_app_template_global(plotly_style_placeholders, "plotly_style_placeholders")
 
 
 @bp.get("/vendor/plotly.min.js")

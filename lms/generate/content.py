@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lms.content.schema import clause_group
+from lms.content.spec import clause_group
 from lms.models import Clause, Module, ModuleVersion, Scenario
 from lms.training.grading import POINTS, clause_matches, grade
 

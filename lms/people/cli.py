@@ -9,9 +9,10 @@ import click
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from lms.clock import today
+from lms.clock import today, utcnow
 from lms.extensions import db
 from lms.people.importer import check_rows, read_staff_csv
+from lms.people.retention import anonymise
 from lms.people.service import DEFAULT_CENTRAL_UNIT, apply_import, known_people
 from lms.records.settings import app_settings as record_settings
 
@@ -59,9 +60,6 @@ people = click.Group("people", help="Personal data: retention of leavers' record
 @click.option("--dry-run", is_flag=True, help="Only count who and what would be anonymised; change nothing.")
 def people_retention(months: int | None, dry_run: bool) -> None:
     """Anonymise leavers past the retention period, keeping what the dashboards count (run monthly from cron)."""
-    from lms.clock import utcnow
-    from lms.people.retention import anonymise
-
     months = months if months is not None else int(current_app.config["RETENTION_MONTHS"])
     report = anonymise(db.session, today(), utcnow(), months, dry_run=dry_run)
     if dry_run:

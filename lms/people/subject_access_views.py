@@ -1,13 +1,14 @@
 """Subject access requests, answered by an admin: find a person by email, download their data.
 
-Imported at the bottom of lms/people/views.py, so the routes join the `people` blueprint. Each
-download is an audited export (`export.subject_access`, about that person).
+The routes join the `people` blueprint (lms/people/blueprint.py; the app factory imports this
+module). Each download is an audited export (`export.subject_access`, about that person). The
+person is found as sign-in finds them (`directory.find_by_email`), so an address typed in any
+case, with stray spaces, finds the same person.
 """
 
 from __future__ import annotations
 
 from flask import Response, render_template, request
-from sqlalchemy import func, select
 
 from lms.access import allowed, fetch
 from lms.audit import web as audit
@@ -16,6 +17,7 @@ from lms.extensions import db
 from lms.models import Person
 from lms.people import subject_access
 from lms.people.blueprint import bp
+from lms.people.directory import find_by_email
 
 EMAIL_MAX = 254
 
@@ -32,7 +34,7 @@ def subject_access_search():
         elif len(email) > EMAIL_MAX:
             problem = f"Email: at most {EMAIL_MAX} characters ({len(email)} given)."
         else:
-            found = db.session.scalar(select(Person).where(func.lower(Person.email) == email.lower()))
+            found = find_by_email(db.session, email)
             if found is None:
                 problem = f"Email: there is nobody with the address {email} (a removed person's is removed-<id>@invalid)."
     status = 200 if problem is None else (404 if email and len(email) <= EMAIL_MAX else 422)
@@ -43,11 +45,9 @@ def subject_access_search():
 def _download(person_id: int, fmt: str) -> Response:
     person = fetch(Person, person_id, "people.subject_access")
     now = utcnow()
-    data = subject_access.collect(db.session, person, now)
-    body = subject_access.to_json(data) if fmt == "json" else subject_access.to_csv(data)
-    audit.exported("subject_access", subject_id=person.id, format=fmt,
-                   rows=sum(len(rows) for rows in data.sections.values()))
-    response = Response(body, mimetype="application/json" if fmt == "json" else "text/csv")
+    download = subject_access.export(db.session, person, fmt, now)
+    audit.exported("subject_access", subject_id=person.id, format=fmt, rows=download.rows)
+    response = Response(download.body, mimetype=download.mimetype)
     response.headers["Content-Disposition"] = (f'attachment; filename="subject-access-{person_id}-'
                                                f'{now.date().isoformat()}.{fmt}"')
     response.headers["Cache-Control"] = "no-store"

@@ -1,3 +1,11 @@
+"""The staff import page (`/people/import`): upload a CSV, see every problem or a summary.
+
+Thin on purpose: the form is parsed, `allowed` asks access, `service.import_file` checks and
+saves, and the page renders the outcome; the commit is here because the request is the unit of
+work (the service never commits). A unique-email clash at commit means another import ran at
+the same time, and nothing of this one is kept.
+"""
+
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -7,8 +15,8 @@ from lms.clock import today
 from lms.extensions import db
 from lms.people.blueprint import bp
 from lms.people.forms import ImportForm
-from lms.people.importer import COLUMNS, Problem, check_rows, read_staff_csv, shown
-from lms.people.service import DEFAULT_CENTRAL_UNIT, apply_import, known_people
+from lms.people.importer import COLUMNS, Problem, shown
+from lms.people.service import DEFAULT_CENTRAL_UNIT, import_file
 from lms.records.settings import app_settings as record_settings
 
 PAGE_PROBLEMS = 500  # the command line lists every one
@@ -35,16 +43,15 @@ def import_staff():
     if not form.validate_on_submit():
         return _page(form, status=422 if form.errors else 200)
     upload = form.file.data
-    staff = check_rows(read_staff_csv(upload.read()), known_people(db.session))
-    if staff.problems:
-        return _page(form, staff.problems, 422)
     try:
-        result = apply_import(
-            db.session, staff, full=form.full.data, started_by=current_user._get_current_object(),
+        staff, result = import_file(
+            db.session, upload.read(), full=form.full.data, started_by=current_user._get_current_object(),
             source=f"upload: {shown(upload.filename or 'staff.csv', 200)}",
             settings=record_settings(), today=today(),
             central_unit_name=current_app.config.get("CENTRAL_UNIT_NAME", DEFAULT_CENTRAL_UNIT),
         )
+        if result is None:
+            return _page(form, staff.problems, 422)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

@@ -1,7 +1,7 @@
 """Everyone's training records as one CSV, written while it is read, for a trust of any size.
 
 One row per active person and required module, the rows of the API's team records
-(`dashboards.queries.iter_team_records`, trust-wide): read a batch at a time through a server-side
+(`dashboards.team_records.iter_team_records`, trust-wide): read a batch at a time through a server-side
 cursor on PostgreSQL, encoded and handed on a chunk at a time, so memory stays flat whether the
 trust has a hundred people or a million. Cells a spreadsheet would read as a formula are guarded
 (`lms.csv_files`). Never commits.
@@ -15,8 +15,8 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from lms.csv_files import csv_chunks
-from lms.dashboards.queries import iter_team_records
 from lms.dashboards.scope import Filters, Scope
+from lms.dashboards.team_records import iter_team_records
 from lms.models import StaffType
 from lms.records.settings import RecordSettings
 from lms.records.status import State

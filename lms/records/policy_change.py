@@ -7,9 +7,9 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lms.content.spec import same_or_nested
 from lms.models import Clause, ModuleProgress, ModuleVersion, PolicyVersion
 from lms.records.settings import RecordSettings
-from lms.training.grading import clause_matches
 
 
 def changed_clauses(session: Session, old: PolicyVersion, new: PolicyVersion) -> set[str]:
@@ -24,7 +24,7 @@ def changed_clauses(session: Session, old: PolicyVersion, new: PolicyVersion) ->
 def relied_on(version: ModuleVersion, changed: set[str]) -> list[str]:
     """The changed clauses a module's scenarios cite (2.1 relies on 2.1(a)–(f) and back)."""
     cited = {n for s in version.scenarios for n in (*s.clauses, *s.followed)}
-    return sorted(c for c in changed if any(clause_matches(c, [n]) or clause_matches(n, [c]) or c == n for n in cited))
+    return sorted(c for c in changed if any(same_or_nested(c, n) for n in cited))
 
 
 def apply_policy_change(session: Session, old: PolicyVersion, new: PolicyVersion,

@@ -105,3 +105,18 @@ def test_check_lists_problems_one_per_line_and_exits_non_zero(app, tmp_path):
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert len(lines) == 2 and all(line.split(":")[0].endswith("sample.yaml") for line in lines)
+
+
+def test_loading_corrected_titles_forgets_the_clause_cache_in_this_process(app, tmp_path):
+    from lms.training import clauses
+
+    runner = app.test_cli_runner()
+    runner.invoke(args=["scenarios", "load", *write(tmp_path)])
+    policy = db.session.scalar(select(PolicyVersion).where(PolicyVersion.is_current))
+    assert clauses.by_number(db.session, policy)["4.4"].title == "Sensitive topics"  # now cached
+
+    result = runner.invoke(args=["scenarios", "load", *write(tmp_path, policy_text=POLICY.replace(
+        "title: Sensitive topics", "title: Contentious topics"))])
+    assert result.exit_code == 0 and "policy 2018-09: unchanged" in result.output
+    db.session.expire_all()
+    assert clauses.by_number(db.session, policy)["4.4"].title == "Contentious topics"

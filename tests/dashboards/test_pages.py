@@ -19,7 +19,7 @@ from lms.clock import add_months, travel_to
 from lms.content.schema import read_library
 from lms.content.store import load_library
 from lms.dashboards.charts import plotly_style_placeholders, plotly_version, to_json
-from lms.dashboards.more_queries import date_range, training_year
+from lms.dashboards.periods import date_range, training_year
 from lms.dashboards.scope import Filters
 from lms.extensions import db
 from lms.models import (

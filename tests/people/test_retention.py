@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from lms.api import tokens
 from lms.approvals import service as approvals
 from lms.clock import add_months, today, utcnow
-from lms.dashboards.queries import completion_by
+from lms.dashboards.completion import completion_by
 from lms.dashboards.scope import Filters, Scope
 from lms.extensions import db
 from lms.library.queries import contests

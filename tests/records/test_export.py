@@ -9,8 +9,8 @@ import json
 from sqlalchemy import select
 
 from lms.clock import today
-from lms.dashboards.queries import team_records
 from lms.dashboards.scope import Filters, Scope
+from lms.dashboards.team_records import team_records
 from lms.extensions import db
 from lms.models import AuditEvent, StaffType
 from lms.records import export

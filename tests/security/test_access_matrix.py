@@ -529,7 +529,7 @@ def test_someone_who_has_left_keeps_no_access_through_an_open_session(world):
 
 # Role tests outside lms/access.py that decide nothing: the words a request page uses for who
 # decides ("your headteacher"). Anything else that looks at roles is an access decision.
-WORDING_ONLY = {("lms/approvals/views.py", "relation")}
+WORDING_ONLY = {("lms/approvals/wording.py", "relation")}
 
 
 def test_no_code_outside_lms_access_decides_who_may_do_what():

@@ -12,8 +12,10 @@ from datetime import date, timedelta
 
 import plotly.graph_objects as go
 
-from lms.dashboards.more_queries import BandRow, StateRow, WeekRow
-from lms.dashboards.queries import CompletionRow
+from lms.dashboards.authorisations import StateRow
+from lms.dashboards.completion import CompletionRow
+from lms.dashboards.scores import BandRow
+from lms.dashboards.trends import WeekRow
 from lms.models import RequestState
 
 BLUE, ORANGE, VERMILLION, GREEN, PURPLE, GREY, INK = ("#0072B2", "#E69F00", "#D55E00", "#009E73", "#CC79A7",

@@ -1,12 +1,21 @@
-"""Completion counts per unit × staff type × module, kept for the dashboards and the API.
+"""Completion counts per unit × staff type × module, kept for the dashboards and the API: the writer.
 
 Counting every person's records on each dashboard view took seconds at the national size
 (bench/RESULTS.md, item 2). The counts live in completion_counts and completion_people
 (lms/models/rollups.py); database triggers mark a unit in completion_dirty whenever something
 that changes its counts is written. `refresh` recounts the marked units, or everything when
-the day or the record settings changed (the states depend on both), and every reader calls it
-first, so a reader never sees counts older than the last committed change. `flask dashboards
-refresh` does the day's full recount ahead of the first viewer (docs/production.md).
+the day or the record settings changed (the states depend on both), and every measure that
+reads the counts (lms.dashboards.kept_reads) calls it first, so a reader never sees counts older
+than the last committed change. `flask dashboards refresh` does the day's full recount ahead of
+the first viewer (docs/production.md).
+
+The recount runs in a transaction of its own, on a connection of its own, and commits only its
+own work: reading a dashboard never commits (nor flushes) whatever the caller's session holds.
+So a reader calls `refresh` before its own session issues anything that could flush: on SQLite
+a second connection cannot write while the first holds flushed writes (it would wait out the
+busy timeout). An in-memory SQLite database is the exception: its engine hands every session the
+one shared connection, so there is no transaction of its own to be had (the app and the tests use
+a file or PostgreSQL).
 
 A unit marked while it is being recounted stays marked: its mark is removed only if its version
 is still the one read before counting (a writer bumps the version and holds that row until it
@@ -23,9 +32,9 @@ from datetime import date
 from sqlalchemy import Date, Select, and_, case, delete, exists, func, insert, literal, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session, scoped_session
 
-from lms.dashboards.scope import Filters, Scope
 from lms.models import (
     Attempt,
     AttemptState,
@@ -34,9 +43,7 @@ from lms.models import (
     CompletionPeople,
     CompletionState,
     CompletionUnit,
-    Module,
     ModuleProgress,
-    ModuleVersion,
     PassCount,
     Person,
     Request,
@@ -45,7 +52,6 @@ from lms.models import (
     ScoreCount,
     TrustPassCount,
     TrustScoreCount,
-    Unit,
 )
 from lms.models.rollups import NO_EARLIER_PASS
 from lms.records.settings import RecordSettings
@@ -126,18 +132,35 @@ def _needs_work(session: Session, today: date, key: str) -> bool:
     return bool(row[0]) or row[1] != today or row[2] != key
 
 
-def refresh(session: Session, today: date, settings: RecordSettings) -> bool:
-    """Bring the counts up to date; commits when it changed anything. True if it recounted."""
+def _engine(bind: Session | scoped_session | Connection | Engine) -> Engine:
+    """The engine behind a session, a connection or an engine: the recount takes a connection of its own."""
+    if isinstance(bind, Session | scoped_session):
+        bind = bind.get_bind()
+    return bind.engine if isinstance(bind, Connection) else bind
+
+
+def refresh(bind: Session | scoped_session | Connection | Engine, today: date, settings: RecordSettings) -> bool:
+    """Bring the counts up to date in a transaction of their own; True if it recounted.
+
+    `bind` only names the database: the caller's session, its pending changes and its transaction
+    are left as they are (nothing of theirs is flushed or committed). The work is committed when
+    there was any; a call with nothing to do reads one row and ends its transaction.
+    """
+    with Session(bind=_engine(bind), autoflush=False, expire_on_commit=False) as own, own.begin():
+        return _refresh(own, today, settings)
+
+
+def _refresh(session: Session, today: date, settings: RecordSettings) -> bool:
+    """The recount, inside the transaction `refresh` opened (it commits on leaving)."""
     key = settings_key(settings)
     if not _needs_work(session, today, key):
         return False
-    if session.get_bind().dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":  # held until this transaction ends
         session.execute(select(func.pg_advisory_xact_lock(LOCK_KEY)))
     marks = session.execute(select(CompletionDirty.unit_id, CompletionDirty.version)).all()
     state = session.get(CompletionState, STATE_ID, populate_existing=True)
     everything = state is None or state.as_of != today or state.settings != key
     if not everything and not marks:  # another process recounted while this one waited for the lock
-        session.commit()
         return False
     units = sorted(u for u, _ in marks)
     _recount(session, today, settings, None if everything else units)
@@ -147,17 +170,21 @@ def refresh(session: Session, today: date, settings: RecordSettings) -> bool:
     elif units:
         for kept in DAY_COUNTS:
             _recount_days(session, kept, units)
-    for start in range(0, len(marks), CHUNK):
-        chunk = [tuple(m) for m in marks[start:start + CHUNK]]
-        session.execute(delete(CompletionDirty).where(
-            tuple_(CompletionDirty.unit_id, CompletionDirty.version).in_(chunk)))
+    _unmark(session, marks)
     if state is None:
         session.add(CompletionState(id=STATE_ID, as_of=today, settings=key))
     elif everything:
         session.execute(update(CompletionState).where(CompletionState.id == STATE_ID)
                         .values(as_of=today, settings=key))
-    session.commit()
     return True
+
+
+def _unmark(session: Session, marks: Sequence) -> None:
+    """Delete the marks read, each only if its version is unchanged (a unit marked meanwhile stays marked)."""
+    for start in range(0, len(marks), CHUNK):
+        chunk = [tuple(m) for m in marks[start:start + CHUNK]]
+        session.execute(delete(CompletionDirty).where(
+            tuple_(CompletionDirty.unit_id, CompletionDirty.version).in_(chunk)))
 
 
 # --- counts by day, per unit and over all units -----------------------------------------------
@@ -265,131 +292,3 @@ def _recount_days(session: Session, kept: DayCounts, units: Sequence[int] | None
         session.execute(insert(kept.units).from_select(unit_columns, kept.source(chunk)))
         session.execute(_add_to_trust(session, kept, _summed(kept, chunk)))
     session.execute(delete(kept.trust).where(kept.trust.n == 0))
-
-
-# --- reading ---------------------------------------------------------------------------------
-
-def answers(scope: Scope) -> bool:
-    """The counts are per unit: they answer views of whole units (not a manager's direct reports)."""
-    return scope.manager_id is None
-
-
-def _where(model, scope: Scope, filters: Filters) -> list:
-    conditions = []
-    if scope.unit_ids is not None:
-        conditions.append(model.unit_id.in_(scope.unit_ids))
-    if filters.unit_id is not None:
-        conditions.append(model.unit_id == filters.unit_id)
-    if filters.staff_type is not None:
-        conditions.append(model.staff_type == filters.staff_type)
-    return conditions
-
-
-def completion_by(session: Session, dimension: str, scope: Scope, filters: Filters,
-                  lowest: int | None = None) -> list[tuple]:
-    """(key, label, people, required, completed, overdue, due_soon, expired) per unit, staff type or module,
-    from the counts (refreshed by the caller), in at most two statements.
-
-    `lowest`: only that many groups, those with the lowest share completed, lowest first.
-    """
-    if dimension == "unit" and filters.staff_type is None and not filters.module:
-        return _by_unit(session, scope, filters, lowest)
-    c = CompletionCount
-    if dimension == "unit":
-        key, label = Unit.id, Unit.name
-        query = select(key, label).select_from(c).join(Unit, Unit.id == c.unit_id)
-    elif dimension == "staff_type":
-        key = label = c.staff_type
-        query = select(key, label).select_from(c)
-    elif dimension == "module":
-        key, label = Module.slug, ModuleVersion.title
-        query = select(key, label).select_from(c).join(ModuleVersion, and_(
-            ModuleVersion.module_id == c.module_id, ModuleVersion.is_current))
-    else:
-        raise ValueError(f"unknown dimension {dimension!r}")
-    if dimension == "module" or filters.module:
-        query = query.join(Module, Module.id == c.module_id)
-    if filters.module:
-        query = query.where(Module.slug == filters.module)
-    query = (query.add_columns(func.sum(c.required), func.sum(c.completed), func.sum(c.overdue),
-                               func.sum(c.due_soon), func.sum(c.expired))
-             .where(*_where(c, scope, filters)).group_by(key, label))
-    if lowest is None:
-        query = query.order_by(label)
-    else:
-        share = case((func.sum(c.required) > 0, func.sum(c.completed) * 1.0 / func.sum(c.required)), else_=1.0)
-        query = query.order_by(share, label).limit(lowest)
-    rows = session.execute(query).all()
-    if dimension == "module" or filters.module:
-        # Each person has one progress row per module: the people are the required rows.
-        return [(k, lab, req, req, *rest) for k, lab, req, *rest in rows]
-    p = CompletionPeople
-    people_key = p.unit_id if dimension == "unit" else p.staff_type
-    people_query = select(people_key, func.sum(p.people)).where(*_where(p, scope, filters)).group_by(people_key)
-    if lowest is not None:
-        people_query = people_query.where(people_key.in_([row[0] for row in rows]))
-    people = dict(session.execute(people_query).all())
-    return [(k, lab, int(people.get(k, 0)), *rest) for k, lab, *rest in rows]
-
-
-def _by_unit(session: Session, scope: Scope, filters: Filters, lowest: int | None) -> list[tuple]:
-    """completion_by unit, from the one row per unit."""
-    u = CompletionUnit
-    query = (select(Unit.id, Unit.name, u.people, u.required, u.completed, u.overdue, u.due_soon, u.expired)
-             .join(Unit, Unit.id == u.unit_id).where(*_where(u, scope, filters)))
-    if lowest is None:
-        query = query.order_by(Unit.name)
-    else:
-        share = case((u.required > 0, u.completed * 1.0 / u.required), else_=1.0)
-        query = query.order_by(share, Unit.name).limit(lowest)
-    return [tuple(row) for row in session.execute(query)]
-
-
-def requests_by_state(session: Session, scope: Scope, filters: Filters) -> dict[str, tuple[int, int]]:
-    """State -> (business-use requests, people who made them) in the view (refreshed by the caller)."""
-    r = RequestCount
-    query = select(r.state, func.sum(r.requests), func.sum(r.people)).where(*_where(r, scope, filters)).group_by(r.state)
-    return {state: (int(n), int(people)) for state, n, people in session.execute(query)}
-
-
-def groups(session: Session, dimension: str, scope: Scope, filters: Filters) -> int:
-    """How many units (or staff types) have required modules in this view (refreshed by the caller)."""
-    if dimension == "unit" and filters.staff_type is None and not filters.module:
-        return session.scalar(select(func.count()).select_from(CompletionUnit)
-                              .where(*_where(CompletionUnit, scope, filters))) or 0
-    column = CompletionCount.unit_id if dimension == "unit" else CompletionCount.staff_type
-    query = select(func.count(func.distinct(column))).where(*_where(CompletionCount, scope, filters))
-    if filters.module:
-        query = query.join(Module, Module.id == CompletionCount.module_id).where(Module.slug == filters.module)
-    return session.scalar(query) or 0
-
-
-def _day_table(kept: DayCounts, scope: Scope, filters: Filters) -> tuple[type, list]:
-    """The trust-wide table for a view of every unit, else the per-unit one, with the view's conditions."""
-    if scope.unit_ids is None and filters.unit_id is None:
-        table = kept.trust
-        conditions = [table.staff_type == filters.staff_type] if filters.staff_type is not None else []
-    else:
-        table = kept.units
-        conditions = _where(table, scope, filters)
-    if filters.module:
-        conditions.append(table.module_id.in_(select(Module.id).where(Module.slug == filters.module)))
-    return table, conditions
-
-
-def first_passes(session: Session, scope: Scope, filters: Filters, start: date, end: date,
-                 week: Callable[[object], object]) -> list[tuple[int, int]]:
-    """(week index, first passes) for [start, end]: passes in the range whose previous pass came before it."""
-    table, conditions = _day_table(DAY_COUNTS[0], scope, filters)
-    rows = (select(week(table.day).label("week"), table.n)
-            .where(table.day >= start, table.day <= end, table.previous < start, *conditions).subquery())
-    query = select(rows.c.week, func.sum(rows.c.n)).group_by(rows.c.week).order_by(rows.c.week)
-    return [(int(w), int(n)) for w, n in session.execute(query)]
-
-
-def latest_scores(session: Session, scope: Scope, filters: Filters, start: date, end: date) -> dict[int, int]:
-    """Band -> latest results submitted in [start, end]."""
-    table, conditions = _day_table(DAY_COUNTS[1], scope, filters)
-    query = (select(table.band, func.sum(table.n)).where(table.day >= start, table.day <= end, *conditions)
-             .group_by(table.band))
-    return {int(band): int(n) for band, n in session.execute(query)}
