@@ -346,8 +346,8 @@ def _import_export_section(x: dict | None) -> list[str]:
             f"**{e['peak_mb']:.0f} MB**, against {e['baseline_peak_mb']:.0f} MB for the same app doing nothing "
             "(`flask --app wsgi routes`): the export itself adds "
             f"{max(0.0, e['peak_mb'] - e['baseline_peak_mb']):.0f} MB. The rows are read through a server-side "
-            "cursor 2,000 at a time (`dashboards.queries.iter_team_records`, `yield_per`) and written 1,000 at a "
-            "time (`lms/records/export.py`). The app had no CSV export of everyone's records before this issue "
+            "cursor 2,000 at a time (`dashboards.team_records.iter_team_records`, `yield_per`) and written 1,000 at a "
+            "time (`lms/dashboards/records_csv.py`). The app had no CSV export of everyone's records before this issue "
             "(the dashboards' CSV files are aggregates, the history CSV is one person's, the API pages 500 rows at "
             "a time); this command is it.",
             "",
@@ -455,7 +455,7 @@ def _dashboard_explanations(d: dict, missed: list[dict]) -> list[str]:
                     "first lines):", "", "```", *plan[:22], "```", ""]
     out += [
         "Done for this revision: the completion dashboard, its CSV files and the API's totals read **kept counts** "
-        "(lms/dashboards/rollup.py, migrations 0009–0012; docs/architecture.md): completion per unit × staff type × "
+        "(lms/dashboards/kept_counts.py, migrations 0009–0012; docs/architecture.md): completion per unit × staff type × "
         "module and per unit, business-use requests per unit × staff type × state, and passes and latest scores per "
         "day, per unit and summed over units. Database triggers mark a unit whenever its people's records, "
         "requests or unit, staff type or active flag change, whoever writes them; each reader recounts the marked "

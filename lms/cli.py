@@ -48,7 +48,7 @@ def records_sync() -> None:
 def records_export(output: Path | None) -> None:
     """Write every active person's required modules, with state, score and dates, as CSV (any size of trust)."""
     from lms.audit import record
-    from lms.records.export import RecordsCsv
+    from lms.dashboards.records_csv import RecordsCsv
 
     export = RecordsCsv(db.session, today(), record_settings())
     target = output.open("wb") if output else click.get_binary_stream("stdout")

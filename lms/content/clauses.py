@@ -8,8 +8,8 @@ cache is keyed by the version's content hash, forgotten in the process that load
 entries expire after TTL seconds so other processes (gunicorn workers) follow within a minute.
 
 The cache lives with the content it holds, so that `load_library` (lms/content/store.py) forgets it
-itself, whoever calls it, without content importing training; the training pages reach it through
-lms/training/clauses.py.
+itself, whoever calls it, without content importing training; the training service and pages
+import it from here.
 """
 
 from __future__ import annotations

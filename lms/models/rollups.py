@@ -1,6 +1,6 @@
 """Completion counts per unit, staff type and module: what the dashboards read instead of every record.
 
-Derived data, rebuilt from module_progress and people (lms/dashboards/rollup.py). Database
+Derived data, rebuilt from module_progress and people (lms/dashboards/kept_counts.py). Database
 triggers (migration 0009) mark a unit in `completion_dirty` whenever a progress row of one of
 its people, or one of its people's unit, staff type or active flag changes, whatever wrote it
 (a finish, the staff import's bulk statements, retention, the generator's COPY). Counts
@@ -45,7 +45,7 @@ class CompletionPeople(db.Model):
 
 
 class CompletionDirty(db.Model):
-    """Units whose counts are out of date; `version` goes up with each change (see rollup.refresh)."""
+    """Units whose counts are out of date; `version` goes up with each change (see kept_counts.refresh)."""
 
     __tablename__ = "completion_dirty"
 

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from lms.clock import today, utcnow
+from lms.content import clauses
 from lms.models import (
     Answer,
     Attempt,
@@ -35,7 +36,6 @@ from lms.models import (
 from lms.records.renewal import record_pass
 from lms.records.settings import RecordSettings
 from lms.records.status import Standing, State, standing
-from lms.training import clauses
 from lms.training.draw import draw, group_of
 from lms.training.grading import POINTS, clause_matches, grade, has_passed, score_percent
 

@@ -6,11 +6,12 @@ from wtforms import SelectChoice
 from lms.access import allowed, fetch
 from lms.audit import web as audit
 from lms.clock import today
+from lms.content import clauses
 from lms.extensions import db
 from lms.forms import EmptyForm
 from lms.models import Attempt, AttemptState
 from lms.records.settings import app_settings as record_settings
-from lms.training import clauses, export, service
+from lms.training import export, service
 from lms.training.blueprint import bp
 from lms.training.forms import AnswerForm, ContestForm
 from lms.training.service import TrainingError

@@ -108,7 +108,7 @@ def test_check_lists_problems_one_per_line_and_exits_non_zero(app, tmp_path):
 
 
 def test_loading_corrected_titles_forgets_the_clause_cache_in_this_process(app, tmp_path):
-    from lms.training import clauses
+    from lms.content import clauses
 
     runner = app.test_cli_runner()
     runner.invoke(args=["scenarios", "load", *write(tmp_path)])

@@ -9,12 +9,12 @@ import json
 from sqlalchemy import select
 
 from lms.clock import today
+from lms.dashboards import records_csv as export
+from lms.dashboards.records_csv import HEADER, RecordsCsv
 from lms.dashboards.scope import Filters, Scope
 from lms.dashboards.team_records import team_records
 from lms.extensions import db
 from lms.models import AuditEvent, StaffType
-from lms.records import export
-from lms.records.export import HEADER, RecordsCsv
 from lms.records.settings import RecordSettings
 from tests.sqlcount import recorded_statements
 

@@ -35,6 +35,7 @@ from lms.approvals import service as approvals
 from lms.auth import passwords
 from lms.auth.tokens import make_reset_token
 from lms.clock import today
+from lms.content import clauses as training_clauses
 from lms.extensions import db, limiter
 from lms.models import (
     Answer,
@@ -51,7 +52,6 @@ from lms.models import (
     UnitKind,
 )
 from lms.records.settings import RecordSettings
-from lms.training import clauses as training_clauses
 from lms.training import service as training
 from tests.conftest import PASSWORD
 from tests.security.discover import FieldInfo, fields_of, form_classes
