@@ -137,6 +137,11 @@ def clause_group(verdict: str, clauses: Sequence[str], followed: Sequence[str]) 
     return number.split("(", 1)[0]
 
 
+def within(number: str, clause: str) -> bool:
+    """`number` is `clause` or one of its sub-clauses: 2.1(c) is within 2.1; 2.10 is not."""
+    return number == clause or number.startswith(clause + "(")
+
+
 def same_or_nested(a: str, b: str) -> bool:
     """The same clause number, or one a sub-clause of the other: 2.1 and 2.1(c), either way round."""
-    return a == b or a.startswith(b + "(") or b.startswith(a + "(")
+    return within(a, b) or within(b, a)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
+from lms.content.spec import within
 from lms.models.training import Outcome
 
 POINTS = {Outcome.correct: Decimal("1"), Outcome.wrong_clause: Decimal("0.5"), Outcome.incorrect: Decimal("0")}
@@ -12,9 +13,7 @@ POINTS = {Outcome.correct: Decimal("1"), Outcome.wrong_clause: Decimal("0.5"), O
 
 def clause_matches(chosen: str | None, cited: Iterable[str]) -> bool:
     """A chosen clause matches a cited one exactly, or as a sub-clause of it (2.1(c) of 2.1)."""
-    if not chosen:
-        return False
-    return any(chosen == c or chosen.startswith(c + "(") for c in cited)
+    return bool(chosen) and any(within(chosen, c) for c in cited)
 
 
 def grade(verdict: str, clause: str | None, right_verdict: str, right_clauses: Iterable[str]) -> Outcome:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 
 from lms.clock import today, utcnow
 from lms.content import clauses
+from lms.content.spec import same_or_nested
 from lms.models import (
     Answer,
     Attempt,
@@ -37,7 +38,7 @@ from lms.records.renewal import record_pass
 from lms.records.settings import RecordSettings
 from lms.records.status import Standing, State, standing
 from lms.training.draw import draw, group_of
-from lms.training.grading import POINTS, clause_matches, grade, has_passed, score_percent
+from lms.training.grading import POINTS, grade, has_passed, score_percent
 
 
 class TrainingError(Exception):
@@ -163,7 +164,7 @@ def _refresh_due(progress: ModuleProgress) -> list[str] | None:
 
 def relied_on_any(scenario: Scenario, numbers: list[str]) -> bool:
     cited = [*scenario.clauses, *scenario.followed]
-    return any(clause_matches(n, cited) or clause_matches(c, numbers) for n in numbers for c in cited)
+    return any(same_or_nested(n, c) for n in numbers for c in cited)
 
 
 def _after_a_failure(session: Session, person: Person, module_id: int) -> tuple[set[str], set[int]]:
