@@ -74,6 +74,18 @@ def from_environment(instance_path: str) -> dict:
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
         "LOG_REQUESTS": _bool("LOG_REQUESTS", env == "production"),
         "PROXY_HOPS": int(os.environ.get("PROXY_HOPS", "0")),
+        # Issue 15 settings. The audit chain's HMAC key, kept outside the database (required in production).
+        "AUDIT_KEY": os.environ.get("AUDIT_KEY", ""),
+        # The mail outbox (lms/outbox): SMTP timeout, messages per connection, tries before the dead letters.
+        "MAIL_TIMEOUT_SECONDS": float(os.environ.get("MAIL_TIMEOUT_SECONDS", "10")),
+        "MAIL_BATCH_SIZE": int(os.environ.get("MAIL_BATCH_SIZE", "50")),
+        "MAIL_MAX_ATTEMPTS": int(os.environ.get("MAIL_MAX_ATTEMPTS", "8")),
+        # The longest a delegation may run (approvals/delegation.py).
+        "DELEGATION_MAX_DAYS": int(os.environ.get("DELEGATION_MAX_DAYS", "90")),
+        # How long a new API token works unless its maker chooses otherwise.
+        "API_TOKEN_MONTHS": int(os.environ.get("API_TOKEN_MONTHS", "12")),
+        # The trust's name: shown to people, and refused inside passwords.
+        "TRUST_NAME": os.environ.get("TRUST_NAME", "The Trust"),
     }
 
 
@@ -94,6 +106,12 @@ def check_production(config: dict) -> None:
         raise RuntimeError(
             "LMS_ENV=production needs SECRET_KEY set to a random value of at least 32 "
             "characters (for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+        )
+    if len(config.get("AUDIT_KEY") or "") < 32:
+        # The audit chain's HMAC key: without it anyone who can write the database could rewrite the log.
+        raise RuntimeError(
+            "LMS_ENV=production needs AUDIT_KEY set to a random value of at least 32 characters, kept "
+            "outside the database (for example: python -c 'import secrets; print(secrets.token_hex(32))')."
         )
     if str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):
         # Each gunicorn worker would count on its own: the sign-in limits would multiply by the workers.

@@ -38,15 +38,30 @@ def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch, key)
 def test_production_starts_with_a_real_secret_key(monkeypatch):
     monkeypatch.setenv("LMS_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "k" * 64)
+    monkeypatch.setenv("AUDIT_KEY", "a" * 64)
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
     app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["LOG_FORMAT"] == "json"
 
 
+@pytest.mark.parametrize("key", [None, "", "short"])
+def test_production_refuses_to_start_without_an_audit_key(monkeypatch, key):
+    monkeypatch.setenv("LMS_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "k" * 64)
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    if key is None:
+        monkeypatch.delenv("AUDIT_KEY", raising=False)
+    else:
+        monkeypatch.setenv("AUDIT_KEY", key)
+    with pytest.raises(RuntimeError, match="AUDIT_KEY"):
+        create_app()
+
+
 def test_production_refuses_per_worker_rate_limit_storage(monkeypatch):
     monkeypatch.setenv("LMS_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "k" * 64)
+    monkeypatch.setenv("AUDIT_KEY", "a" * 64)
     monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
     with pytest.raises(RuntimeError, match="RATELIMIT_STORAGE_URI"):
         create_app()

@@ -90,7 +90,7 @@ def two_instances(app, database_url, people, redis_url, tmp_path: Path):
     person = people.person(email="jo@oakfield.example.org")
     name = person.full_name
     env = {
-        **os.environ, "LMS_ENV": "production", "SECRET_KEY": uuid.uuid4().hex * 2,
+        **os.environ, "LMS_ENV": "production", "SECRET_KEY": uuid.uuid4().hex * 2, "AUDIT_KEY": uuid.uuid4().hex * 2,
         "DATABASE_URL": database_url.replace("postgresql+psycopg://", "postgresql://"),
         "RATELIMIT_STORAGE_URI": redis_url, "RATELIMIT_KEY_PREFIX": f"lms-test-{uuid.uuid4().hex[:8]}",
         "WEB_CONCURRENCY": "2", "LOG_LEVEL": "warning",

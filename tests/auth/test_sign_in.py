@@ -121,6 +121,7 @@ def test_in_production_the_session_cookie_is_also_secure(monkeypatch, database_u
 
     monkeypatch.setenv("LMS_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "p" * 64)
+    monkeypatch.setenv("AUDIT_KEY", "a" * 64)
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")  # required in production; a GET never uses it
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
     response = app.test_client().get("/login", base_url="https://training.example.org")

@@ -1,0 +1,25 @@
+"""API token expiry (issue 15)
+
+Revision ID: 0016
+Revises: 0015
+Create Date: 2026-12-07 17:15:00
+
+"""
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+import lms.models.column_types  # noqa: F401 - custom column types used by autogenerate
+
+
+# revision identifiers, used by Alembic.
+revision = '0016'
+down_revision = '0015'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass  # placeholder: filled in by the change that needs it (or removed if none does)
+
+
+def downgrade():
+    pass
