@@ -7,7 +7,7 @@ import secrets
 from importlib import import_module
 
 from flask import Flask, g, jsonify, request
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from lms import config as settings
@@ -115,14 +115,13 @@ def register_blueprints(app: Flask) -> None:
 
     @app.get("/healthz")
     def healthz():
-        from lms.extensions import db
+        from lms import health
+        from lms.extensions import db, limiter
 
-        try:
-            db.session.execute(text("SELECT 1"))
-        except Exception:  # any database failure means unhealthy
-            app.logger.exception("health check: database unreachable")
-            return jsonify(status="error", database="unreachable"), 503
-        return jsonify(status="ok", database="ok")
+        body, status = health.report(db.session, app.config["RATELIMIT_STORAGE_URI"], limiter.storage.check)
+        if status != 200:
+            app.logger.error("health check: %s", body)
+        return jsonify(body), status
 
 
 def register_errorhandlers(app: Flask) -> None:

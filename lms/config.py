@@ -31,6 +31,10 @@ def from_environment(instance_path: str) -> dict:
         "CENTRAL_UNIT_NAME": os.environ.get("CENTRAL_UNIT_NAME", "Central Team"),  # staff import: the trust's own unit
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "lms"),  # instances sharing Redis share counts
+        # Redis down: sign-in goes on, its limits counted in memory per process until Redis answers again;
+        # short timeouts, so a dead Redis costs a request a fraction of a second, not a hung worker.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", env == "production"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -1,0 +1,69 @@
+"""/healthz names each dependency, and sign-in goes on when Redis (the rate-limit store) is down."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from lms import create_app
+from tests.conftest import Client
+
+DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1: refused at once
+REDIS_URL = os.environ.get("LMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _app(database_url: str, storage_uri: str):
+    return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "SECRET_KEY": "test-secret-key",
+                       "AUDIT_KEY": "test-audit-key-" + "k" * 32, "RATELIMIT_STORAGE_URI": storage_uri,
+                       "RATELIMIT_KEY_PREFIX": f"lms-health-{os.getpid()}"})
+
+
+def test_healthz_names_the_database_and_the_rate_limit_store(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json["status"] == "ok"
+    assert response.json["database"] == "ok"
+    assert response.json["rate_limits"] == "memory"  # the embedded default: counted in this process
+
+
+def test_with_redis_down_sign_in_works_and_healthz_says_degraded(app, database_url, people):
+    person = people.person(email="jo@oakfield.example.org")
+    degraded = _app(database_url, DEAD_REDIS)
+    with degraded.app_context():
+        health = degraded.test_client().get("/healthz")
+        assert health.status_code == 200  # still serving: a load balancer must not take it out
+        assert health.json["status"] == "degraded" and health.json["rate_limits"] == "unreachable"
+
+        browser = Client(degraded.test_client())
+        signed_in = browser.login(person.email)
+        assert signed_in.status_code == 302, signed_in.get_data(as_text=True)[:500]
+        assert person.full_name in browser.get("/").get_data(as_text=True)
+
+
+def test_with_redis_down_failed_sign_ins_are_still_limited_in_memory(app, database_url, people):
+    person = people.person(email="sam@oakfield.example.org")
+    degraded = _app(database_url, DEAD_REDIS)
+    with degraded.app_context():
+        browser = Client(degraded.test_client())
+        browser.get("/login")
+        codes = [browser.post("/login", {"email": person.email, "password": "wrong-password-guess"}).status_code
+                 for _ in range(11)]
+    assert codes[:10] == [200] * 10
+    assert codes[10] == 429  # the 10-per-15-minutes limit for one account held, in this process's memory
+
+
+def test_healthz_says_ok_when_redis_answers(app, database_url):
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            raise
+        pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc}")
+    healthy = _app(database_url, REDIS_URL)
+    with healthy.app_context():
+        response = healthy.test_client().get("/healthz")
+    assert response.status_code == 200
+    assert response.json["rate_limits"] == "ok"
