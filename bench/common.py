@@ -146,8 +146,8 @@ def throwaway_database(backend: str, label: str):
 def app_env(url: str, **extra: str) -> dict[str, str]:
     """The environment for the app's commands and servers on `url` (never instance/)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LMS_", "DATABASE_URL"))}
-    env.update(DATABASE_URL=url, SECRET_KEY=SECRET_KEY, LMS_ENV="development", LOG_LEVEL="WARNING",
-               MAIL_SERVER="", PYTHONPATH=str(ROOT), **extra)
+    env.update(DATABASE_URL=url, SECRET_KEY=SECRET_KEY, AUDIT_KEY=SECRET_KEY + "-audit", LMS_ENV="development",
+               LOG_LEVEL="WARNING", MAIL_SERVER="", PYTHONPATH=str(ROOT), **extra)
     return env
 
 

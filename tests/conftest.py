@@ -127,6 +127,7 @@ def app(database_url):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
+        "AUDIT_KEY": "test-audit-key-" + "k" * 32,
         "SCENARIOS_DIR": str(SCENARIOS),
     })
     with app.app_context():

@@ -1,37 +1,25 @@
-"""Appending to the hash-chained audit log, and walking it to find the first broken link.
+"""Appending to the hash-chained audit log (how events are hashed and checked: `chain.py`).
 
-An event's hash is SHA-256 over the previous hash and the event's fields in a fixed JSON form,
-so changing any field, deleting a row or inserting one between two others breaks the chain.
-Appends happen in the caller's transaction: the event is stored if and only if what it
-describes is.
+An event's hash is HMAC-SHA256 under AUDIT_KEY over the previous hash and the event's fields,
+so changing any field, deleting a row or inserting one between two others breaks the chain,
+and nobody without the key can write an event that verifies. Appends happen in the caller's
+transaction: the event is stored if and only if what it describes is.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from lms.audit.chain import GENESIS, audit_key, body, keyed_hash
 from lms.clock import utcnow
 from lms.models import AuditEvent, AuditHead
-
-GENESIS = "0" * 64
-
-
-def _digest(prev_hash: str, seq: int, at: datetime, action: str, actor_id: int | None, subject_id: int | None,
-            object_type: str | None, object_id: int | None, detail: str, address: str | None) -> str:
-    body = json.dumps(
-        [seq, at.isoformat(timespec="microseconds"), action, actor_id, subject_id, object_type, object_id,
-         detail, address],
-        separators=(",", ":"), ensure_ascii=True,
-    )
-    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+from lms.models.audit import KEYED
 
 
 def _head(session: Session) -> AuditHead:
@@ -62,15 +50,17 @@ def record(session: Session, action: str, *, actor_id: int | None = None, subjec
            object_type: str | None = None, object_id: int | None = None, detail: dict[str, Any] | None = None,
            address: str | None = None) -> AuditEvent:
     """Append one event in the current transaction (the caller commits)."""
+    key = audit_key()  # before the head's lock: a missing key fails without holding it
     head = _head(session)
     text = _canonical(detail)
     at = utcnow().astimezone(UTC)
     seq = head.seq + 1
     address = _address(address)
-    digest = _digest(head.last_hash, seq, at, action, actor_id, subject_id, object_type, object_id, text, address)
+    digest = keyed_hash(key, head.last_hash,
+                        body(seq, at, action, actor_id, subject_id, object_type, object_id, text, address))
     event = AuditEvent(seq=seq, at=at, action=action, actor_id=actor_id, subject_id=subject_id,
                        object_type=object_type, object_id=object_id, detail=text, address=address,
-                       prev_hash=head.last_hash, hash=digest)
+                       prev_hash=head.last_hash, hash=digest, scheme=KEYED)
     session.add(event)
     head.seq = seq
     head.last_hash = digest
@@ -89,6 +79,7 @@ def record_all(session: Session, events: Sequence[dict[str, Any]], *, address: s
     """
     if not events:
         return 0
+    key = audit_key()
     head = _head(session)
     at = utcnow().astimezone(UTC)
     address = _address(address)
@@ -101,8 +92,8 @@ def record_all(session: Session, events: Sequence[dict[str, Any]], *, address: s
         fields = dict(action=event["action"], actor_id=event.get("actor_id"), subject_id=event.get("subject_id"),
                       object_type=event.get("object_type"), object_id=event.get("object_id"),
                       detail=_canonical(event.get("detail")), address=address)
-        digest = _digest(prev, seq, at, **fields)
-        rows.append(dict(seq=seq, at=at, prev_hash=prev, hash=digest, **fields))
+        digest = keyed_hash(key, prev, body(seq, at, **fields))
+        rows.append(dict(seq=seq, at=at, prev_hash=prev, hash=digest, scheme=KEYED, **fields))
         prev = digest
     session.execute(insert(AuditEvent), rows)
     head.seq = seq
@@ -128,48 +119,3 @@ def record_request(action: str, **fields: Any) -> AuditEvent:
         fields["actor_id"] = current_user.id
     fields.setdefault("address", request.remote_addr)
     return record(db.session, action, **fields)
-
-
-@dataclass(frozen=True)
-class BrokenLink:
-    seq: int
-    event_id: int | None
-    reason: str
-
-    def __str__(self) -> str:
-        where = f"event {self.seq}" + (f" (id {self.event_id})" if self.event_id is not None else "")
-        return f"{where}: {self.reason}"
-
-
-def verify(session: Session, batch: int = 5000) -> tuple[int, BrokenLink | None]:
-    """Walk the chain in order: (events checked, the first broken link or None)."""
-    prev = GENESIS
-    expected_seq = 1
-    checked = 0
-    last_seq = 0
-    columns = (AuditEvent.id, AuditEvent.seq, AuditEvent.at, AuditEvent.action, AuditEvent.actor_id,
-               AuditEvent.subject_id, AuditEvent.object_type, AuditEvent.object_id, AuditEvent.detail,
-               AuditEvent.address, AuditEvent.prev_hash, AuditEvent.hash)
-    while True:  # in batches of plain rows: the log may be long
-        rows = session.execute(
-            select(*columns).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq).limit(batch)
-        ).all()
-        if not rows:
-            break
-        for row in rows:
-            if row.seq != expected_seq:
-                return checked, BrokenLink(expected_seq, None, f"missing: the next event stored is {row.seq}")
-            if row.prev_hash != prev:
-                return checked, BrokenLink(row.seq, row.id, "does not follow the event before it")
-            digest = _digest(row.prev_hash, row.seq, row.at, row.action, row.actor_id, row.subject_id,
-                             row.object_type, row.object_id, row.detail, row.address)
-            if digest != row.hash:
-                return checked, BrokenLink(row.seq, row.id, "its contents were changed after it was written")
-            prev = row.hash
-            expected_seq += 1
-            checked += 1
-            last_seq = row.seq
-    head = session.execute(select(AuditHead.seq, AuditHead.last_hash).where(AuditHead.id == 1)).first()
-    if head is not None and (head.seq != checked or head.last_hash != prev):
-        return checked, BrokenLink(checked + 1, None, f"missing: the log should hold {head.seq} events")
-    return checked, None

@@ -1,7 +1,8 @@
 """The audit log: an append-only, hash-chained record of who did what (issue 7).
 
 Each event carries the hash of the one before it, so a changed or removed row breaks the
-chain at that point and `flask --app wsgi audit verify` names it. `AuditHead` is a single row
+chain at that point and `flask --app wsgi audit verify` names it. Since issue 15 the hash is an
+HMAC under AUDIT_KEY, a key kept outside the database (lms/audit/chain.py). `AuditHead` is a single row
 that every append updates first: the update takes a row lock (PostgreSQL) or the write lock
 (SQLite), so appends from concurrent requests queue up instead of forking the chain.
 
@@ -20,6 +21,9 @@ from lms.clock import utcnow
 from lms.extensions import db
 from lms.models.column_types import UTCDateTime
 
+UNKEYED = "sha256"  # events written before migration 0014: plain SHA-256, checked as such
+KEYED = "hmac-sha256"  # every event the app writes now
+
 
 class AuditEvent(db.Model):
     __tablename__ = "audit_events"
@@ -37,6 +41,9 @@ class AuditEvent(db.Model):
     address: Mapped[str | None] = mapped_column(String(45))  # the client's IP address
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # How `hash` was made. The server default labels the rows that existed before the key (migration
+    # 0014) and anything INSERTed by hand; verify refuses an unkeyed event after a keyed one.
+    scheme: Mapped[str] = mapped_column(String(12), default=KEYED, server_default=UNKEYED)
 
 
 class AuditHead(db.Model):
