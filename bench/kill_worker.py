@@ -408,8 +408,9 @@ def check(app, ledger: Ledger) -> dict:
 
 def run(args) -> dict:
     database = create_database(args.sqlite, args.postgres_url)
-    secret_key = secrets.token_hex(32)
-    env = {**os.environ, "DATABASE_URL": database.url, "SECRET_KEY": secret_key, "LMS_ENV": "development",
+    secret_key, audit_key = secrets.token_hex(32), secrets.token_hex(32)
+    env = {**os.environ, "DATABASE_URL": database.url, "SECRET_KEY": secret_key, "AUDIT_KEY": audit_key,
+           "LMS_ENV": "development",
            "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
     env.pop("FLASK_APP", None)
     master = None
@@ -418,7 +419,8 @@ def run(args) -> dict:
         from lms import create_app
         from lms.config import normalise_database_url
 
-        app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(database.url), "SECRET_KEY": secret_key})
+        app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(database.url), "SECRET_KEY": secret_key,
+                          "AUDIT_KEY": audit_key})
         log(f"database {database.url}")
         flask(app, "db", "upgrade")  # as a deploy builds it
         flask(app, "scenarios", "load")
