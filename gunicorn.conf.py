@@ -1,14 +1,18 @@
 """gunicorn settings for production (`gunicorn -c gunicorn.conf.py wsgi:app`); each can be overridden by env.
 
 Workers are processes: the app holds no state between requests that is not in PostgreSQL
-(records), Redis (rate-limit counters) or the signed session cookie, so any worker — or any
-instance on another machine sharing the same database, Redis and SECRET_KEY — can answer.
+(records, and the signed-in sessions' rows in `web_sessions`: the cookie only names one) or Redis
+(rate-limit counters), so any worker — or any instance on another machine sharing the same
+database, Redis and SECRET_KEY — can answer, and signing out on one ends the session on all.
+
+It listens on 127.0.0.1:8000 (PORT changes the port), for a proxy on the same machine (nginx) in
+front; set BIND (for example 0.0.0.0:8000) to be reached directly from elsewhere.
 """
 
 import multiprocessing
 import os
 
-bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
+bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")  # never every interface by default
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))  # a PDF certificate is the slowest page, about 1 s

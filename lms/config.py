@@ -7,7 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-INSECURE_DEV_KEY = "dev-only-insecure-key"
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -23,7 +22,8 @@ def from_environment(instance_path: str) -> dict:
     default_db = f"sqlite:///{Path(instance_path) / 'lms.sqlite3'}"
     return {
         "LMS_ENV": env,
-        "SECRET_KEY": os.environ.get("SECRET_KEY", INSECURE_DEV_KEY),
+        # No default: lms/secret_key.py makes one in development and refuses to start elsewhere without it.
+        "SECRET_KEY": os.environ.get("SECRET_KEY", ""),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(
             os.environ.get("DATABASE_URL", default_db)
         ),
@@ -102,15 +102,17 @@ def normalise_database_url(url: str) -> str:
 
 
 def check_production(config: dict) -> None:
-    """Refuse to run in production with a guessable secret key."""
-    if config.get("LMS_ENV") != "production":
+    """Refuse to run outside development with a guessable secret key, and in production without the rest."""
+    env = config.get("LMS_ENV")
+    if env == "development":
         return
-    key = config.get("SECRET_KEY") or ""
-    if key == INSECURE_DEV_KEY or len(key) < 32:
+    if len(config.get("SECRET_KEY") or "") < 32:
         raise RuntimeError(
-            "LMS_ENV=production needs SECRET_KEY set to a random value of at least 32 "
+            f"LMS_ENV={env} needs SECRET_KEY set to a random value of at least 32 "
             "characters (for example: python -c 'import secrets; print(secrets.token_hex(32))')."
         )
+    if env != "production":
+        return
     if len(config.get("AUDIT_KEY") or "") < 32:
         # The audit chain's HMAC key: without it anyone who can write the database could rewrite the log.
         raise RuntimeError(

@@ -1,7 +1,8 @@
 """Production mode for real: two gunicorn instances sharing one PostgreSQL and one Redis.
 
-A person signed in on one instance is signed in on the other, and the sign-in rate limit counts
-requests to both. Needs PostgreSQL (as the rest of the suite) and Redis on 127.0.0.1:6379;
+A person signed in on one instance is signed in on the other, signing out on either ends the
+session on both (its row is in the shared database), and the sign-in rate limit counts requests
+to both. Needs PostgreSQL (as the rest of the suite) and Redis on 127.0.0.1:6379;
 with CI=true a missing Redis is a failure, elsewhere the test says why it did not run.
 """
 
@@ -75,6 +76,11 @@ class Browser:
         _, page, _ = self.request(port, "GET", "/login")
         return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
 
+    def form_token(self, port: int, path: str) -> str:
+        """The CSRF token of any form on the page (a signed-in page's sign-out button too)."""
+        _, page, _ = self.request(port, "GET", path)
+        return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
     def sign_in(self, port: int, email: str, password: str) -> int:
         from urllib.parse import urlencode
 
@@ -132,6 +138,24 @@ def test_a_person_signed_in_on_one_instance_is_signed_in_on_the_other(two_instan
     assert name in page
     stranger = Browser()
     assert stranger.request(second, "GET", "/")[0] == 302  # sent to sign in: the session is what carries it
+
+
+def test_signing_out_on_one_instance_ends_the_session_on_both(two_instances):
+    from urllib.parse import urlencode
+
+    (first, second), name = two_instances
+    browser = Browser()
+    assert browser.sign_in(first, "jo@oakfield.example.org", PASSWORD) == 302
+    stolen = dict(browser.cookies)  # a copy of the cookie, taken while signed in
+    assert browser.request(second, "GET", "/")[0] == 200
+    token = browser.form_token(second, "/")
+    assert browser.request(second, "POST", "/logout", urlencode({"csrf_token": token}))[0] == 302
+    for port in (first, second, first):
+        thief = Browser()
+        thief.cookies = dict(stolen)
+        status, page, headers = thief.request(port, "GET", "/")
+        assert status == 302 and headers["Location"].startswith("/login"), (port, status)
+        assert name not in page
 
 
 def test_the_sign_in_rate_limit_counts_requests_to_both_instances(two_instances):

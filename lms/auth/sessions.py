@@ -1,96 +1,113 @@
-"""How long a signed-in session lasts, and ending it.
+"""Signed-in sessions in a web request: starting one, ending this browser's, and refusing dead cookies.
 
-The session (Flask's signed cookie) records when the person signed in and when they were last
-seen. Before each page a session is ended when it has been idle too long, has reached its
-maximum age, began before the person's password was last set (so setting a password ends every
-other session), or belongs to someone no longer active (a leaver is signed out at once). The API (/api/*) uses tokens, not this
-session, and is left alone.
+Each signed-in browser has a row on the server (`session_store`, table `web_sessions`); Flask's
+signed cookie carries only the value naming that row (beside Flask-Login's and the CSRF keys).
+Before each page the row is read by its primary key (with the person, so Flask-Login reads
+nothing more): a cookie whose row is gone — signed out, ended from the sessions page or "sign out
+everywhere", a new password, a leaver — or whose row is past the idle (SESSION_IDLE_MINUTES) or
+absolute (SESSION_MAX_HOURS) limit is refused and the browser treated as signed out. Nothing in
+the cookie decides whether it still works, so a copy taken before signing out opens nothing
+afterwards. The API (/api/*) uses tokens, not this session, and is left alone.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from flask import current_app, flash, redirect, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import current_app, flash, g, redirect, request, session, url_for
+from flask_login import login_user, logout_user
 
+from lms.auth import session_store
 from lms.clock import utcnow
+from lms.extensions import db
 from lms.models import Person
 
-SIGNED_IN_AT = "signed_in_at"
-SEEN_AT = "seen_at"
-# Refreshing "last seen" rewrites the cookie; once a minute is precise enough for a 30-minute limit.
-SEEN_RESOLUTION = timedelta(minutes=1)
+SESSION_KEY = "session"  # the cookie's key naming this browser's row: "<id>.<secret>"
 
 TIMED_OUT = "Your session timed out; sign in again."
-CHANGED_ELSEWHERE = "Your password was changed, so this session has ended; sign in again with the new password."
-ENDED = "Your session has ended; sign in again."
+ENDED = "Your session has ended: it was signed out, or your password was changed. Sign in again."
+# The row is gone either way and the server keeps no reason for it, so one message serves both.
+CHANGED_ELSEWHERE = ENDED
 
 
-def start(person: Person, at: datetime | None = None) -> None:
-    """A fresh session for `person`: nothing from before signing in is carried over."""
-    at = at or utcnow()
+def limits() -> session_store.Limits:
+    config = current_app.config
+    return session_store.Limits(idle=timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+                                maximum=timedelta(hours=config["SESSION_MAX_HOURS"]))
+
+
+def current_id() -> int | None:
+    """The id of this browser's session row, once `check_session` has accepted it."""
+    return g.get("web_session_id")
+
+
+def start(person: Person) -> int:
+    """A fresh session for `person`: a new row, nothing from before signing in carried over. The caller commits.
+
+    Sessions past their limits are ended first (whoever's), so the table holds live sessions only.
+    """
+    now = utcnow()
+    session_store.end_expired(db.session, now, limits())
+    row, value = session_store.start(db.session, person.id, user_agent=request.headers.get("User-Agent"),
+                                     address=request.remote_addr, now=now)
     session.clear()
     login_user(person)
-    session[SIGNED_IN_AT] = at.isoformat()
-    session[SEEN_AT] = at.isoformat()
+    session[SESSION_KEY] = value
+    g.web_session_id = row.id
+    return row.id
 
 
-def end() -> None:
+def end(how: str) -> None:
+    """Sign this browser out: its row (if it still has one) is ended as `how`; the caller commits."""
+    row_id = current_id()
+    if row_id is not None:
+        person_id = session.get("_user_id")
+        session_store.end_one(db.session, row_id, how=how,
+                              actor_id=int(person_id) if str(person_id).isdigit() else None)
+    g.pop("web_session_id", None)
     logout_user()
     session.clear()
 
 
-def _moment(value: object) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
-    return moment if moment is not None and moment.tzinfo is not None else None
-
-
-def why_ended(data: dict, person: Person, now: datetime, idle: timedelta, maximum: timedelta) -> str | None:
-    """Why this session may no longer be used ("idle", "maximum", "password", "unknown"), or None."""
-    signed_in, seen = _moment(data.get(SIGNED_IN_AT)), _moment(data.get(SEEN_AT))
-    if signed_in is None or seen is None:
-        return "unknown"  # not made by `start`: trust nothing about its age
-    if person.password_changed_at is not None and signed_in < person.password_changed_at:
-        return "password"
-    if now - signed_in > maximum:
-        return "maximum"
-    if now - seen > idle:
-        return "idle"
-    return None
+def _refusal(row, person_id: object, now) -> tuple[str, dict | None]:
+    """Why this browser's session may not be used ("gone", "inactive", "idle", "maximum"), or ("", None)."""
+    if row is None or str(row.person_id) != str(person_id):
+        return "gone", None  # ended already (and audited then), or a cookie from before server-side sessions
+    if not row.person.active:
+        return "inactive", {"how": "deactivated"}  # a leaver is signed out at once
+    limit = session_store.why_expired(row, now, limits())
+    if limit is not None:
+        return limit, {"how": "timeout", "limit": limit}
+    return "", None
 
 
 def check_session():
-    """before_request: end an expired session and send the page to sign in; else note the person was seen."""
+    """before_request: refuse a session the server no longer holds, or note that it was seen."""
     if request.endpoint == "static" or request.path.startswith("/api/") or request.path == "/healthz":
         return None
-    authenticated = current_user.is_authenticated  # first: Flask-Login's own checks may already end the session
-    person_id = session.get("_user_id")  # Flask-Login's key: someone signed in with this session
+    person_id = session.get("_user_id")  # Flask-Login's key: someone signed in with this cookie
     if person_id is None:
-        return None
-    config = current_app.config
+        return None  # nobody signed in: nothing to read
     now = utcnow()
-    if authenticated:
-        reason = why_ended(session, current_user, now, timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
-                           timedelta(hours=config["SESSION_MAX_HOURS"]))
-    else:
-        reason = "inactive"  # deactivated (Flask-Login counts an inactive person as signed out) or gone
-    if reason is None:
-        seen = _moment(session.get(SEEN_AT))
-        if seen is None or now - seen >= SEEN_RESOLUTION:
-            session[SEEN_AT] = now.isoformat()
+    row = session_store.find(db.session, session.get(SESSION_KEY))
+    reason, ended = _refusal(row, person_id, now)
+    if not reason:
+        g.web_session_id = row.id
+        # Held for the request: the identity map keeps objects only while referenced, and Flask-Login's
+        # loader then finds the person this read brought instead of reading them again.
+        g.web_session = row
+        if session_store.touch(db.session, row, now):
+            db.session.commit()  # at most once a minute per session
         return None
-    from lms.audit import record_request
-    from lms.extensions import db
-
-    person_id = int(person_id) if str(person_id).isdigit() else None
-    record_request("sign_out", actor_id=person_id, subject_id=person_id, detail={"reason": reason})
-    db.session.commit()
-    end()
-    flash(CHANGED_ELSEWHERE if reason == "password" else TIMED_OUT if reason in ("idle", "maximum") else ENDED, "info")
+    if ended is not None:
+        how, detail = ended["how"], {k: v for k, v in ended.items() if k != "how"} or None
+        session_store.end_one(db.session, row.id, how=how, detail=detail)
+        db.session.commit()
+    else:
+        current_app.logger.info("refused a session cookie whose session has ended (person %s)", person_id)
+    logout_user()
+    session.clear()
+    flash(TIMED_OUT if reason in ("idle", "maximum") else ENDED, "info")
     if request.blueprint == "auth":
         return None  # signing in (or out, or setting a password) goes ahead, now signed out
     # A page asked for by GET is offered again after signing in; a form sent is not re-sent.

@@ -1,11 +1,11 @@
 """Signing in and out: limits per account and per address, a fresh session, and the audit log."""
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.audit import verify
 from lms.auth.views import BAD_SIGN_IN, TOO_MANY_FOR_ACCOUNT, TOO_MANY_FROM_ADDRESS
 from lms.extensions import db
-from lms.models import Person
+from lms.models import Person, WebSession
 from tests.auth.helpers import committed_events, says, sign_in, without_tokens
 from tests.conftest import PASSWORD
 
@@ -68,11 +68,14 @@ def test_signing_in_starts_a_fresh_session_and_is_recorded(client, people):
     assert response.status_code == 302
     with client.raw.session_transaction() as session:
         assert "planted" not in session
-        assert session["_user_id"] == str(person.id) and "signed_in_at" in session and "seen_at" in session
+        assert session["_user_id"] == str(person.id) and "session" in session
     db.session.expire_all()
     assert db.session.get(Person, person.id).last_login_at is not None
+    [row] = db.session.scalars(select(WebSession)).all()  # the session's row on the server
+    assert (row.person_id, row.address) == (person.id, "192.0.2.7")
     [event] = committed_events("sign_in")
     assert (event["actor_id"], event["subject_id"], event["address"]) == (person.id, person.id, "192.0.2.7")
+    assert (event["object_type"], event["object_id"], event["detail"]) == ("web_session", row.id, {"method": "password"})
 
 
 def test_a_failed_sign_in_is_recorded_and_committed_with_the_typed_address(client, people):
@@ -101,10 +104,11 @@ def test_signing_out_ends_the_session_and_is_recorded(client, people):
     response = client.post("/logout")
     assert response.status_code == 302 and response.location == "/login"
     with client.raw.session_transaction() as session:
-        assert "_user_id" not in session and "signed_in_at" not in session
+        assert "_user_id" not in session and "session" not in session
     assert client.get("/").status_code == 302
-    [event] = committed_events("sign_out")
-    assert (event["actor_id"], event["subject_id"]) == (person.id, person.id)
+    assert db.session.scalar(select(func.count()).select_from(WebSession)) == 0  # the row is gone
+    [event] = committed_events("session.ended")
+    assert (event["actor_id"], event["subject_id"], event["detail"]) == (person.id, person.id, {"how": "sign_out"})
 
 
 def test_the_session_cookie_is_http_only_and_same_site_lax(client, people):
