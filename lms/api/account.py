@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
 from lms.access import allowed, fetch
 from lms.api import tokens
 from lms.api.blueprint import account_bp as bp
+from lms.clock import utcnow
 from lms.extensions import db
 from lms.forms import EmptyForm
 from lms.models import ApiToken
@@ -30,13 +31,37 @@ class TokenForm(FlaskForm):
                     Length(min=1, max=tokens.NAME_MAX, message=f"Give a name of 1 to {tokens.NAME_MAX} characters."),
                     PlainText("Name")],
     )
+    months = SelectField(
+        "Expires after",
+        description="The token stops working after this long; make a new one then. At most 12 months.",
+        coerce=int,
+        validate_choice=True,
+    )
+
+    def __init__(self, *args, default_months: int = tokens.MONTHS_MAX, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.months.choices = [(m, f"{m} month{'s' if m > 1 else ''}") for m in tokens.month_choices(default_months)]
+        if self.months.data is None or not self.is_submitted():
+            self.months.data = min(max(default_months, 1), tokens.MONTHS_MAX)
+
+
+def _form(**kwargs) -> TokenForm:
+    return TokenForm(default_months=current_app.config["API_TOKEN_MONTHS"], **kwargs)
+
+
+def _rows(listed: list[ApiToken]) -> list[dict]:
+    """Each token with its expiry day (Europe/London) and whether it still works."""
+    now = utcnow()
+    return [{"token": t, "expires_on": tokens.expires_on(t), "expired": tokens.is_expired(t, now)} for t in listed]
 
 
 def _page(form: TokenForm, status: int = 200, plaintext: str | None = None, created=None):
-    listed = tokens.tokens_of(db.session, current_user)
+    rows = _rows(tokens.tokens_of(db.session, current_user))
     response = make_response(render_template(
-        "api/tokens.html", form=form, tokens=listed, plaintext=plaintext, created=created,
-        active=sum(1 for t in listed if t.revoked_at is None), most=tokens.MAX_ACTIVE), status)
+        "api/tokens.html", form=form, rows=rows, plaintext=plaintext, created=created,
+        created_expires_on=tokens.expires_on(created) if created else None,
+        active=sum(1 for r in rows if r["token"].revoked_at is None and not r["expired"]), most=tokens.MAX_ACTIVE),
+        status)
     response.headers["Cache-Control"] = "no-store"  # the page may hold a token in plain text
     return response
 
@@ -44,20 +69,21 @@ def _page(form: TokenForm, status: int = 200, plaintext: str | None = None, crea
 @bp.route("/account/tokens", methods=["GET", "POST"])
 @allowed("api.tokens")
 def index():
-    form = TokenForm()
+    form = _form()
     if request.method == "GET":
         return _page(form)
     if not form.validate_on_submit():
         return _page(form, 422)
     try:
-        token, plaintext = tokens.create_token(db.session, current_user, form.name.data)
+        token, plaintext = tokens.create_token(db.session, current_user, form.name.data, form.months.data)
     except tokens.TokenError as exc:
         db.session.rollback()
-        form.name.errors = [*form.name.errors, str(exc).split(": ", 1)[-1] + "."]
+        field = form.months if str(exc).startswith("months:") else form.name
+        field.errors = [*field.errors, str(exc).split(": ", 1)[-1] + "."]
         return _page(form, 422)
     db.session.commit()
     # Shown in this response only: never redirected through the session cookie, never stored.
-    return _page(TokenForm(formdata=None), 200, plaintext=plaintext, created=token)
+    return _page(_form(formdata=None), 200, plaintext=plaintext, created=token)
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")

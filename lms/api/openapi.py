@@ -1,18 +1,30 @@
 """The OpenAPI 3.1 description of the read-only API, written by hand and served at /api/openapi.json.
 
 A test validates it with openapi-spec-validator and checks that every route under /api/v1 is
-described here, so the document and the app cannot drift apart unnoticed.
+described here, and schemathesis (tests/api/test_schemathesis.py, every check) holds the app to
+it over HTTP: each parameter's schema is exactly what `params.py` accepts (a value outside it is a
+400), and every status an operation can answer is listed with its body. The known modules are
+an enum, so the document is built per request (`document(modules)`).
 """
 
 from __future__ import annotations
 
 from copy import deepcopy
 
+from lms.api.params import (
+    BIG,
+    DATE_FIRST,
+    DATE_LAST,
+    DATE_PATTERN,
+    RECORDS_LIMIT_DEFAULT,
+    RECORDS_LIMIT_MAX,
+    SCOPE_MAX,
+)
 from lms.models import StaffType
 
 RATE_LIMIT = "120 per minute"
-RECORDS_LIMIT_MAX = 500
-RECORDS_LIMIT_DEFAULT = 100
+_DATE = {"type": "string", "format": "date", "pattern": DATE_PATTERN,
+         "description": f"YYYY-MM-DD, from {DATE_FIRST.isoformat()} to {DATE_LAST.isoformat()}."}
 
 
 def _param(name: str, description: str, schema: dict) -> dict:
@@ -24,22 +36,22 @@ _NULLABLE_INT = {"type": ["integer", "null"], "minimum": 0}
 PARAMETERS = {
     "scope": _param("scope", "Which of your scopes to report on, by its index in `scopes` (0, the widest, by default). "
                     "A trust lead or the CEO has the whole trust; a headteacher their unit; a line manager their "
-                    "direct reports.", {"type": "integer", "minimum": 0, "default": 0}),
+                    "direct reports. An index beyond your own scopes is a 422.",
+                    {"type": "integer", "minimum": 0, "maximum": SCOPE_MAX, "default": 0}),
     "unit": _param("unit", "Only people in this unit (its id). Only a trust-wide scope is narrowed to a unit: in "
-                   "any other scope, and for a unit that does not exist, the answer is 400.",
-                   {"type": "integer", "minimum": 0}),
+                   "any other scope, and for a unit that does not exist, the answer is 422.",
+                   {"type": "integer", "minimum": 1, "maximum": BIG}),
     "staff_type": _param("staff_type", "Only people of this staff type.",
                          {"type": "string", "enum": [t.value for t in StaffType]}),
-    "module": _param("module", "Only this module (its slug); 400 when there is no such module.",
-                     {"type": "string", "maxLength": 80}),
-    "from": _param("from", "Start of the date range (YYYY-MM-DD), as on the dashboard pages. The date range "
-                   "applies to attempts; completion and records are a snapshot as of today and are not "
-                   "narrowed by it.", {"type": "string", "format": "date"}),
-    "to": _param("to", "End of the date range (YYYY-MM-DD), on or after `from`.", {"type": "string", "format": "date"}),
+    "module": _param("module", "Only this module (its slug).", {"type": "string"}),  # enum: document(modules)
+    "from": _param("from", "Start of the date range, as on the dashboard pages. The date range applies to "
+                   "attempts; completion and records are a snapshot as of today and are not narrowed by it.",
+                   _DATE),
+    "to": _param("to", "End of the date range, on or after `from` (422 otherwise).", _DATE),
     "limit": _param("limit", f"Rows per page, 1 to {RECORDS_LIMIT_MAX}.",
                     {"type": "integer", "minimum": 1, "maximum": RECORDS_LIMIT_MAX, "default": RECORDS_LIMIT_DEFAULT}),
     "offset": _param("offset", "Rows to skip (use `next_offset` from the previous page).",
-                     {"type": "integer", "minimum": 0, "default": 0}),
+                     {"type": "integer", "minimum": 0, "maximum": BIG, "default": 0}),
 }
 
 FILTERS = ["scope", "unit", "staff_type", "module", "from", "to"]
@@ -50,7 +62,7 @@ SCHEMAS = {
         "required": ["error"],
         "properties": {
             "error": {"type": "string", "description": "What went wrong, in plain words."},
-            "parameter": {"type": "string", "description": "The query parameter at fault (400 only)."},
+            "parameter": {"type": "string", "description": "The query parameter at fault (400 and 422 only)."},
             "message": {"type": "string"},
         },
     },
@@ -156,18 +168,27 @@ def _error(description: str, authenticate: bool = False) -> dict:
 
 
 RESPONSES = {
-    "BadRequest": _error("A query parameter is malformed or out of range; `parameter` names it."),
-    "Unauthorized": _error("No token, a malformed or unknown token, a revoked token, or its owner has left.",
+    "BadRequest": _error("A query parameter's value is not one this document allows: not a whole number or out "
+                         "of its bounds, not a date as YYYY-MM-DD in the range, not a known staff type or module, "
+                         "or empty. `parameter` names it."),
+    "Unauthorized": _error("No token, a malformed or unknown token, a revoked token, an expired token (the "
+                           "message says so: make a new one at /account/tokens), or its owner has left.",
                            authenticate=True),
     "Forbidden": _error("The token is valid but its owner may see no dashboard."),
+    "Unprocessable": _error("Every value is allowed, but they cannot be answered together or for this token's "
+                            "owner: `from` after `to`, a scope index beyond your scopes, a unit that does not "
+                            "exist, or a unit filter in a scope that is not trust-wide. `parameter` names it."),
     "TooManyRequests": _error(f"More than {RATE_LIMIT} with one token."),
+    "ServerError": _error("Something went wrong on the server; nothing was changed. Try again later."),
 }
 
 _ERRORS = {
     "400": {"$ref": "#/components/responses/BadRequest"},
     "401": {"$ref": "#/components/responses/Unauthorized"},
     "403": {"$ref": "#/components/responses/Forbidden"},
+    "422": {"$ref": "#/components/responses/Unprocessable"},
     "429": {"$ref": "#/components/responses/TooManyRequests"},
+    "500": {"$ref": "#/components/responses/ServerError"},
 }
 
 
@@ -210,11 +231,13 @@ DOCUMENT = {
     "openapi": "3.1.0",
     "info": {
         "title": "Social media policy training: reporting API",
-        "version": "1.0.0",
+        "version": "1.1.0",
         "summary": "Read-only completion figures and team records, with the same scope rules as the dashboards.",
         "description": "Authenticate with a personal API token (made and revoked at /account/tokens) sent as "
                        "`Authorization: Bearer smp_...`. Tokens are for trust leads, headteachers and line managers; "
-                       f"each token may make {RATE_LIMIT}. Every endpoint is GET only.",
+                       "each lasts 1 to 12 months (chosen when it is made) and is revoked when its owner leaves; "
+                       f"each token may make {RATE_LIMIT}. Every endpoint is GET only. A parameter's value outside "
+                       "what this document allows is a 400; allowed values that cannot be answered are a 422.",
     },
     "servers": [{"url": "/"}],
     "security": [{"bearerAuth": []}],
@@ -231,6 +254,15 @@ DOCUMENT = {
 }
 
 
-def document() -> dict:
-    """A copy, so that no caller can change the served document."""
-    return deepcopy(DOCUMENT)
+def document(modules: list[str] | None = None) -> dict:
+    """A copy (no caller can change the served document), `module` limited to the known modules' slugs.
+
+    With no modules known yet, no value of `module` is allowed (the API answers 400 to any).
+    """
+    doc = deepcopy(DOCUMENT)
+    schema = doc["components"]["parameters"]["module"]["schema"]
+    if modules:
+        schema["enum"] = list(modules)
+    else:
+        schema["not"] = {}  # nothing matches: there is no module to filter by
+    return doc

@@ -1,24 +1,26 @@
 """The read-only JSON API (/api/v1/...), its OpenAPI document and a page describing it.
 
-Every /api/v1 call: a personal token in `Authorization: Bearer` (401 otherwise), a person who
-may see a dashboard (403 otherwise), a scope among theirs (`?scope=<index>`, the widest by
-default) and the dashboards' filters; malformed parameters answer 400 naming the parameter.
-Rate-limited per token. The bodies come from the same queries as the dashboard pages.
+Every /api/v1 call: a personal token in `Authorization: Bearer` (401 otherwise, saying so when
+it expired), a person who may see a dashboard (403 otherwise), a scope among theirs
+(`?scope=<index>`, the widest by default) and the dashboards' filters, read by `params.py`: a
+value the document does not allow answers 400, allowed values that cannot be answered 422, both
+naming the parameter. Rate-limited per token. The bodies come from the same queries as the
+dashboard pages.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import wraps
 
 from flask import Response, current_app, jsonify, render_template, request
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms.access import can, dashboard_scopes
-from lms.api import bodies, openapi, tokens
+from lms.api import bodies, openapi, params, tokens
 from lms.api.blueprint import bp
 from lms.audit import web as audit
 from lms.clock import utcnow
@@ -28,14 +30,10 @@ from lms.dashboards.privacy import Privacy
 from lms.dashboards.scope import Filters, Scope, trust_wide
 from lms.dashboards.team_records import team_records
 from lms.extensions import csrf, db, limiter
-from lms.models import Person
+from lms.models import Module, ModuleVersion, Person
 from lms.records.settings import RecordSettings, app_settings
 
 csrf.exempt(bp)  # no cookies, no forms: a token in a header, and GET only
-
-BIG = 2**31 - 1  # ids and offsets beyond this are refused before they reach the database
-_DIGITS = re.compile(r"[0-9]{1,10}")
-
 
 def token_key() -> str:
     """Rate-limit key: the token's hash (never the token itself); the address when there is no token."""
@@ -44,13 +42,6 @@ def token_key() -> str:
 
 
 per_token = limiter.shared_limit(openapi.RATE_LIMIT, scope="api-v1", key_func=token_key)
-
-
-class BadParameter(Exception):
-    def __init__(self, parameter: str, message: str) -> None:
-        super().__init__(message)
-        self.parameter = parameter
-        self.message = message
 
 
 def error(status: int, message: str, **extra) -> Response:
@@ -71,18 +62,19 @@ def unauthorized(header: str | None) -> Response:
     return response
 
 
-def int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name, "")
-    if raw == "":
-        return default
-    if not _DIGITS.fullmatch(raw) or not low <= int(raw) <= high:
-        raise BadParameter(name, f"{name}: give a whole number from {low} to {high}")
-    return int(raw)
+def expired(token) -> Response:
+    """Only the token's holder can learn this, and it tells them what to do."""
+    response = error(401, f"The token expired on {tokens.expires_on(token).strftime('%-d %B %Y')}. Make a new one "
+                          "at /account/tokens and put it in place of this one.")
+    response.headers["WWW-Authenticate"] = 'Bearer realm="api", error="invalid_token", ' \
+                                           'error_description="The token expired"'
+    return response
 
 
-def problem_parameter(problem: str) -> str:
-    """Filters.from_args names the field before a colon ("staff type: ..."): as a query parameter."""
-    return problem.split(":", 1)[0].strip().replace(" ", "_")
+def module_slugs(session: Session) -> list[str]:
+    """The modules a filter may name (those with a current version, as on the dashboards), in slug order."""
+    return list(session.scalars(select(Module.slug).join(ModuleVersion, ModuleVersion.module_id == Module.id)
+                                .where(ModuleVersion.is_current).order_by(Module.slug)))
 
 
 @dataclass(frozen=True)
@@ -112,23 +104,21 @@ class Ask:
 def _ask(session: Session, person: Person, now: datetime) -> Ask | Response:
     if not can(person, "api.read"):
         return error(403, "This token's owner may see no dashboard, so the API has nothing to show them.")
+    asked = params.read(request.args, lambda: module_slugs(session))
     scopes = dashboard_scopes(person)
-    index = int_arg("scope", 0, 0, len(scopes) - 1)
-    unit = request.args.get("unit", "")
-    if unit and not (_DIGITS.fullmatch(unit) and int(unit) <= BIG):
-        raise BadParameter("unit", "unit: give a unit's id, a whole number")
-    filters, problems = Filters.from_args(request.args)
-    if problems:
-        raise BadParameter(problem_parameter(problems[0]), problems[0])
-    scope = scopes[index]
-    if filters.unit_id is not None and not trust_wide(scope):
-        # The pages quietly drop this filter; a program is told instead of being handed other figures.
-        raise BadParameter("unit", f"unit: only a trust-wide scope is narrowed to a unit, not {scope.label!r}")
-    if filters.unit_id is not None or filters.module:
+    if asked.scope >= len(scopes):
+        raise params.Unanswerable("scope", f"scope: you have {len(scopes)} scope{'s' if len(scopes) > 1 else ''}, "
+                                           f"numbered 0 to {len(scopes) - 1}")
+    scope, filters = scopes[asked.scope], asked.filters
+    if filters.unit_id is not None:
+        if not trust_wide(scope):
+            # The pages quietly drop this filter; a program is told instead of being handed other figures.
+            raise params.Unanswerable("unit", f"unit: only a trust-wide scope is narrowed to a unit, "
+                                              f"not {scope.label!r}")
         _, problems = choices.check_filters(filters, scope, choices.filter_options(session, scope, filters.unit_id))
-        if problems:  # no such unit or module: the pages' own check
-            raise BadParameter(problem_parameter(problems[0]), problems[0])
-    return Ask(person, scopes, index, filters, now, now.date(), app_settings())
+        if problems:  # no such unit: the pages' own check
+            raise params.Unanswerable("unit", f"unit: there is no unit {filters.unit_id}")
+    return Ask(person, scopes, asked.scope, filters, now, now.date(), app_settings())
 
 
 def api_call(view: Callable[[Ask], dict]) -> Callable[[], Response]:
@@ -145,11 +135,13 @@ def api_call(view: Callable[[Ask], dict]) -> Callable[[], Response]:
         token = tokens.find(db.session, header)
         if token is None:
             return unauthorized(header)
+        if tokens.is_expired(token, now):
+            return expired(token)
         try:
             ask = _ask(db.session, token.person, now)
             response = ask if isinstance(ask, Response) else jsonify(view(ask))
-        except BadParameter as bad:
-            response = error(400, bad.message, parameter=bad.parameter)
+        except params.BadParameter as bad:
+            response = error(bad.status, bad.message, parameter=bad.parameter)
         tokens.touch(db.session, token, now)
         db.session.commit()  # the token's last use
         response.headers["Cache-Control"] = "no-store"
@@ -195,8 +187,7 @@ def completion_staff_types(ask: Ask) -> dict:
 @per_token
 @api_call
 def team_records_page(ask: Ask) -> dict:
-    limit = int_arg("limit", openapi.RECORDS_LIMIT_DEFAULT, 1, openapi.RECORDS_LIMIT_MAX)
-    offset = int_arg("offset", 0, 0, BIG)
+    limit, offset = params.paging(request.args)
     rows = team_records(db.session, ask.scope, ask.filters, ask.today, ask.settings, limit=limit + 1, offset=offset)
     audit_call(ask, limit=limit, offset=offset)
     audit.viewed("api.team_records", [r.person_id for r in rows[:limit]], actor_id=ask.person.id, commit=False)
@@ -206,9 +197,9 @@ def team_records_page(ask: Ask) -> dict:
 
 @bp.get("/openapi.json")
 def openapi_json() -> Response:
-    return jsonify(openapi.document())
+    return jsonify(openapi.document(module_slugs(db.session)))
 
 
 @bp.get("/")
 def index() -> str:
-    return render_template("api/index.html", doc=openapi.document(), rate=openapi.RATE_LIMIT)
+    return render_template("api/index.html", doc=openapi.document(module_slugs(db.session)), rate=openapi.RATE_LIMIT)

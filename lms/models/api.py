@@ -24,5 +24,7 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Chosen when made (at most 12 months on): an expired token is refused, so a forgotten one dies by itself.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     person = relationship("Person")

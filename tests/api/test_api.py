@@ -369,7 +369,7 @@ def test_a_headteacher_sees_their_unit_only(client, trust):
     assert record_people(call(client, f"{RECORDS}?limit=500", plaintext)) == active_ids(unit_id=trust.a.id)
     assert record_people(call(client, f"{RECORDS}?scope=1", plaintext)) == {trust.manager.id}  # their direct report
     for unit in (trust.b, trust.a):  # only a trust-wide scope is narrowed to a unit (never widened)
-        assert call(client, f"{RECORDS}?unit={unit.id}", plaintext, 400)["parameter"] == "unit"
+        assert call(client, f"{RECORDS}?unit={unit.id}", plaintext, 422)["parameter"] == "unit"
 
 
 def test_a_line_manager_sees_their_direct_reports_only(client, trust):
@@ -390,12 +390,16 @@ def test_a_trust_lead_sees_everyone(client, trust):
 
 
 def test_a_scope_out_of_range_is_a_bad_request(client, trust):
+    """Outside the document's 0 to 2 it is a 400; within it but beyond the caller's own scopes, a 422."""
     lead, head = token_for(trust.lead), token_for(trust.head_a)
-    for scope in ("1", "2", "-1", "x", "0.5", "1e3", "99999999999"):
+    for scope in ("3", "-1", "x", "0.5", "1e3", "99999999999", ""):
         body = call(client, f"{UNITS}?scope={scope}", lead, 400)
         assert body["parameter"] == "scope" and "scope" in body["error"]
+    for scope in ("1", "2"):
+        body = call(client, f"{UNITS}?scope={scope}", lead, 422)
+        assert body["parameter"] == "scope" and body["error"] == "scope: you have 1 scope, numbered 0 to 0"
     assert call(client, f"{UNITS}?scope=1", head)["scope"]["kind"] == "team"
-    assert call(client, f"{UNITS}?scope=2", head, 400)["parameter"] == "scope"
+    assert call(client, f"{UNITS}?scope=2", head, 422)["parameter"] == "scope"
 
 
 # --- filters ----------------------------------------------------------------------------------
@@ -422,31 +426,61 @@ def test_filters_narrow_the_rows_and_are_echoed(client, trust):
     assert dated["filters"] == {"from": "2026-01-01", "to": "2026-12-31"}
 
 
-BAD_FILTERS = [
+BAD_FILTERS = [  # values the document does not allow: 400
     ("staff_type=pilot", "staff_type"),
     ("module=no-such-module", "module"),
-    ("unit=999999", "unit"),
+    ("module=", "module"),
+    ("unit=0", "unit"),
     ("unit=abc", "unit"),
+    ("unit=", "unit"),
     ("unit=%C2%B2", "unit"),  # a superscript two is a "digit" to str.isdigit, not a number
     ("unit=99999999999999999999", "unit"),
+    ("unit=2147483648", "unit"),
     ("from=2026-13-01", "from"),
+    ("from=2026-02-30", "from"),
+    ("from=20260101", "from"),  # date.fromisoformat would take it; the document says YYYY-MM-DD
+    ("from=2026-W01-1", "from"),
+    ("from=1999-12-31", "from"),
+    ("to=9999-09-01", "to"),
+    ("to=0001-01-01", "to"),
     ("to=yesterday", "to"),
+    ("to=", "to"),
+]
+UNANSWERABLE = [  # allowed values that cannot be answered: 422
+    ("unit=999999", "unit"),
     ("from=2026-12-01&to=2026-01-01", "from"),
+    ("from=2099-12-31&to=2000-01-01", "from"),
 ]
 
 
 def test_bad_filters_are_a_bad_request_naming_the_parameter(client, trust):
     plaintext = token_for(trust.lead)
-    for query, parameter in BAD_FILTERS:
-        for url in (UNITS, MODULES, STAFF_TYPES, RECORDS):
-            body = call(client, f"{url}?{query}", plaintext, 400)
-            assert body["parameter"] == parameter and body["error"], (url, query, body)
+    for status, cases in ((400, BAD_FILTERS), (422, UNANSWERABLE)):
+        for query, parameter in cases:
+            for url in (UNITS, MODULES, STAFF_TYPES, RECORDS):
+                body = call(client, f"{url}?{query}", plaintext, status)
+                assert body["parameter"] == parameter and body["error"].startswith(f"{parameter}: "), (url, query)
+    assert call(client, f"{UNITS}?from=2000-01-01&to=2099-12-31", plaintext)["filters"] == {
+        "from": "2000-01-01", "to": "2099-12-31"}  # the ends of the range are in it
+
+
+def test_an_unknown_module_is_a_400_that_the_document_describes(client, trust):
+    """Finding 10: the module is an enum of the known modules, and the 400 is a described answer."""
+    served = client.get("/api/openapi.json").json
+    slugs = sorted(db.session.scalars(select(Module.slug)))
+    assert served["components"]["parameters"]["module"]["schema"]["enum"] == slugs
+    body = call(client, f"{MODULES}?module=no-such-module", token_for(trust.lead), 400)
+    assert body["parameter"] == "module" and "core-social-media" in body["error"]  # it lists the known ones
+    for path in served["paths"].values():
+        assert path["get"]["responses"]["400"] == {"$ref": "#/components/responses/BadRequest"}
+    assert served["components"]["responses"]["BadRequest"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"}
 
 
 def test_bad_paging_is_a_bad_request(client, trust):
     plaintext = token_for(trust.lead)
-    for query, parameter in [("limit=0", "limit"), ("limit=501", "limit"), ("limit=ten", "limit"),
-                             ("offset=-1", "offset"), ("offset=99999999999", "offset")]:
+    for query, parameter in [("limit=0", "limit"), ("limit=501", "limit"), ("limit=ten", "limit"), ("limit=", "limit"),
+                             ("offset=-1", "offset"), ("offset=99999999999", "offset"), ("offset=2147483648", "offset")]:
         assert call(client, f"{RECORDS}?{query}", plaintext, 400)["parameter"] == parameter
     assert len(call(client, f"{RECORDS}?limit=1", plaintext)["rows"]) == 1
 
@@ -654,7 +688,7 @@ def test_the_openapi_document_is_valid_and_describes_every_route(app, client):
     assert response.status_code == 200 and response.mimetype == "application/json"
     served = response.json
     validate(served)
-    assert served == document()
+    assert served == document(sorted(db.session.scalars(select(Module.slug))))
     assert served["openapi"].startswith("3.1")
     assert served["components"]["securitySchemes"]["bearerAuth"] == {
         **served["components"]["securitySchemes"]["bearerAuth"], "type": "http", "scheme": "bearer"}
@@ -664,7 +698,7 @@ def test_the_openapi_document_is_valid_and_describes_every_route(app, client):
     for path, methods in routes.items():
         assert methods == {"GET"} and set(served["paths"][path]) == {"get"}
         operation = served["paths"][path]["get"]
-        assert {"200", "400", "401", "403", "429"} <= set(operation["responses"])
+        assert {"200", "400", "401", "403", "422", "429", "500"} <= set(operation["responses"])
 
 
 def test_bodies_match_their_schemas(client, trust):
@@ -681,7 +715,10 @@ def test_bodies_match_their_schemas(client, trust):
         check(call(client, url, plaintext), "CompletionReport")
     check(call(client, f"{RECORDS}?limit=5", plaintext), "RecordsReport")
     check(call(client, f"{UNITS}?scope=9", plaintext, 400), "Error")
+    check(call(client, f"{UNITS}?scope=1", plaintext, 422), "Error")
     check(call(client, UNITS, None, 401), "Error")
+    check(client.raw.post(UNITS).json, "Error")  # 405, with an Allow header
+    assert set(client.raw.post(UNITS).headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
 
 
 def test_the_api_page_lists_the_endpoints(client):
