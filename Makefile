@@ -37,8 +37,12 @@ setup: $(VENV)/.run-deps
 	$(FLASK) scenarios load
 	$(FLASK) demo seed --if-empty
 
+# The mail worker runs beside the server (emails are queued in the outbox; with no MAIL_SERVER it logs
+# them), and stops with it: the trap sends it SIGTERM when the server ends, on Ctrl+C or otherwise.
 run: setup
-	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
+	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl+C to stop), with the mail worker beside it"
+	@$(FLASK) mail work --loop & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## Install what the tests need and run the whole suite (SQLite, and PostgreSQL when reachable).

@@ -1,32 +1,25 @@
-"""Sending email: through SMTP (Flask-Mail) when MAIL_SERVER is set, else logged (the embedded default)."""
+"""Email: `send` puts a message in the outbox, in the caller's transaction; the mail worker sends it.
+
+Nothing here talks to a mail server, so a request never waits for one and an email exists
+exactly when the change that causes it was committed (lms/outbox/worker.py sends, retries and
+keeps dead letters). With no MAIL_SERVER (the embedded default) the worker logs each message
+to the `lms.mail` logger instead of sending it.
+"""
 
 from __future__ import annotations
 
 import logging
-import smtplib
 from collections.abc import Sequence
 
-from flask import current_app
-from flask_mail import Message
+from sqlalchemy.orm import Session
 
-from lms.extensions import mail
+from lms.extensions import db
+from lms.models.outbox import OutboxMessage
+from lms.outbox.queue import enqueue
 
 log = logging.getLogger("lms.mail")
 
 
-class MailError(Exception):
-    """A message could not be handed to the mail server."""
-
-
-def send(subject: str, recipients: Sequence[str], body: str) -> None:
-    """Send a plain-text message; raise MailError when the server refuses it or cannot be reached."""
-    config = current_app.config
-    if not config.get("MAIL_SERVER"):
-        log.info("mail (not sent: no MAIL_SERVER) to %s: %s\n%s", ", ".join(recipients), subject, body)
-        return
-    message = Message(subject=subject, recipients=list(recipients), body=body,
-                      sender=config.get("MAIL_DEFAULT_SENDER"))
-    try:
-        mail.send(message)
-    except (smtplib.SMTPException, OSError) as exc:
-        raise MailError(f"could not send '{subject}' to {', '.join(recipients)}: {exc}") from exc
+def send(subject: str, recipients: Sequence[str], body: str, *, session: Session | None = None) -> OutboxMessage:
+    """Queue a plain-text message in `session` (the request's by default); the caller commits as usual."""
+    return enqueue(session or db.session, subject, recipients, body)

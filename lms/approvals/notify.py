@@ -1,4 +1,4 @@
-"""Emails to the people who must act next, at every step of a request (sent through lms.mail)."""
+"""Emails to the people who must act next, at every step of a request (queued through lms.mail, sent by the worker)."""
 
 from __future__ import annotations
 

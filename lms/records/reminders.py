@@ -2,10 +2,11 @@
 
 `send_reminders` is the daily job (`flask --app wsgi reminders send`): one email per person with
 something due and one digest per line manager of such people. It is idempotent per day through
-the unique (person_id, kind, sent_on) constraint of reminder_log: the log row is inserted in a
-savepoint *before* the message goes out, so of two concurrent runs only one can insert it (the
-other gets an IntegrityError and counts it as already sent). When sending fails the savepoint is
-rolled back, so the next run tries again.
+the unique (person_id, kind, sent_on) constraint of reminder_log: the log row and the email
+(queued in the mail outbox, lms/mail.py) are written in one savepoint, so of two concurrent runs
+only one can insert it (the other gets an IntegrityError and counts it as already sent), and a
+reminder is logged exactly when its email is queued. Delivery, retries and dead letters are the
+mail worker's (lms/outbox/worker.py): a mail server that is down no longer fails this job.
 
 Functions take a session and a `mailer` (`lms.mail.send` or a stand-in with its signature) and
 never commit.
@@ -22,7 +23,6 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from lms.mail import MailError
 from lms.models import Module, ModuleProgress, ModuleVersion, Person, ReminderLog
 from lms.records.requirements import sync_requirements
 from lms.records.settings import RecordSettings
@@ -162,14 +162,11 @@ def _detail(modules: Iterable[DueModule]) -> str:
 
 
 def _send_logged(session: Session, mailer: Mailer, entry: ReminderLog, to: str, subject: str, body: str) -> bool:
-    """Insert the log row in a savepoint, then send. False: the row exists, so it was sent already.
-
-    A MailError rolls the savepoint back (the row goes, so a later run retries) and propagates.
-    """
+    """Insert the log row and queue the email in one savepoint. False: the row exists, so it was queued already."""
     try:
         with session.begin_nested():
             session.add(entry)
-            session.flush()  # the unique constraint answers here, before anything is sent
+            session.flush()  # the unique constraint answers here, before anything is queued
             mailer(subject, [to], body)
     except IntegrityError:
         return False
@@ -180,18 +177,18 @@ def _send_logged(session: Session, mailer: Mailer, entry: ReminderLog, to: str, 
 
 @dataclass
 class ReminderReport:
-    staff_sent: int = 0
-    digests_sent: int = 0
+    # Queued in the mail outbox (the worker sends them); the log records them as sent today.
+    staff_queued: int = 0
+    digests_queued: int = 0
     skipped_already_sent: int = 0
-    failed: list[str] = field(default_factory=list)  # one line per message that could not be sent
 
 
 def send_reminders(session: Session, mailer: Mailer, today: date, settings: RecordSettings,
                    *, base_url: str, after_each: Callable[[], None] = lambda: None) -> ReminderReport:
-    """Send today's reminders and manager digests that have not been sent yet.
+    """Queue today's reminders and manager digests that have not been sent yet.
 
-    `after_each` runs after every message sent; the daily job commits there, so a crash part-way
-    never loses the record of what already went out (and a rerun never sends it twice).
+    `after_each` runs after every message queued; the daily job commits there, so a crash part-way
+    never loses what was already queued (and a rerun never queues it twice).
     """
     sync_requirements(session, settings, today)
     due = due_people(session, today, settings)
@@ -205,12 +202,8 @@ def send_reminders(session: Session, mailer: Mailer, today: date, settings: Reco
         if (person_id, kind) in done:
             report.skipped_already_sent += 1
             return False
-        try:
-            sent = _send_logged(session, mailer, ReminderLog(person_id=person_id, kind=kind, sent_on=today, detail=detail),
-                                to, *message)
-        except MailError as exc:
-            report.failed.append(str(exc))
-            return False
+        sent = _send_logged(session, mailer, ReminderLog(person_id=person_id, kind=kind, sent_on=today, detail=detail),
+                            to, *message)
         if not sent:
             report.skipped_already_sent += 1
         else:
@@ -219,7 +212,7 @@ def send_reminders(session: Session, mailer: Mailer, today: date, settings: Reco
 
     for person in due:
         if deliver(person.id, DUE, person.email, staff_message(person, base_url), _detail(person.modules)):
-            report.staff_sent += 1
+            report.staff_queued += 1
 
     teams: dict[int, tuple[Manager, list[DuePerson]]] = {}
     for person in due:
@@ -228,7 +221,7 @@ def send_reminders(session: Session, mailer: Mailer, today: date, settings: Reco
     for manager, team in teams.values():
         detail = f"{len(team)} team member(s): " + ", ".join(str(p.id) for p in team)
         if deliver(manager.id, DIGEST, manager.email, digest_message(manager, team, base_url), detail[:1000]):
-            report.digests_sent += 1
+            report.digests_queued += 1
     return report
 
 
@@ -242,7 +235,7 @@ class ManualOutcome(enum.StrEnum):
 
 def remind_one(session: Session, mailer: Mailer, person: Person, sender: Person, today: date,
                settings: RecordSettings, *, base_url: str) -> ManualOutcome:
-    """Send `person` their reminder now, at most once a day; raises MailError when sending fails."""
+    """Queue `person`'s reminder now, at most once a day (the mail worker sends it)."""
     due = due_people(session, today, settings, person_ids=[person.id])
     if not due:
         return ManualOutcome.nothing_due

@@ -24,6 +24,7 @@ class LiveServer:
         self.app = create_app({
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
             "SECRET_KEY": "browser-test-secret-key-not-for-production",
+            "AUDIT_KEY": "browser-test-audit-key-not-for-production",
             "SCENARIOS_DIR": str(SCENARIOS),
             "MAIL_SERVER": "",  # mail is logged, never sent
         })
@@ -43,6 +44,12 @@ class LiveServer:
     def __enter__(self) -> LiveServer:
         self._thread.start()
         return self
+
+    def deliver_mail(self) -> None:
+        """Run the mail worker once over the server's outbox, as `make run`'s worker does every few seconds."""
+        from tests.mailserver import deliver_outbox
+
+        deliver_outbox(self.app)
 
     def __exit__(self, *exc) -> None:
         self._server.shutdown()

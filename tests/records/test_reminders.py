@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from lms import mail
 from lms.clock import travel_to
 from lms.extensions import db
-from lms.models import ModuleProgress, ReminderLog
+from lms.models import ModuleProgress, OutboxMessage, OutboxState, ReminderLog
 from lms.records.reminders import _send_logged, due_people, send_reminders
 from lms.records.settings import RecordSettings
 from lms.records.status import State
@@ -32,6 +32,11 @@ def logs(kind: str | None = None) -> int:
     return db.session.scalar(query.where(ReminderLog.kind == kind) if kind else query)
 
 
+def queued_to(address: str) -> int:
+    """Emails waiting in the outbox for this address."""
+    return sum(1 for recipients in db.session.scalars(select(OutboxMessage.recipients)) if address in recipients)
+
+
 def body(message) -> str:
     return message.get_content()
 
@@ -40,7 +45,7 @@ def test_nothing_due_sends_nothing(people, content, smtp):
     with travel_to(DAY0):
         people.person()  # due in 30 days: not yet due soon
     report = run(DAY0 + timedelta(days=10))
-    assert (report.staff_sent, report.digests_sent, report.skipped_already_sent) == (0, 0, 0)
+    assert (report.staff_queued, report.digests_queued, report.skipped_already_sent) == (0, 0, 0)
     assert smtp.messages() == [] and logs() == 0
 
 
@@ -52,7 +57,7 @@ def test_an_overdue_person_gets_exactly_one_email_naming_the_module(people, cont
     with travel_to(later):
         not_due = people.person()  # ...but one who started later is not
     report = run(OVERDUE)
-    assert report.staff_sent == 2 and report.digests_sent == 0
+    assert report.staff_queued == 2 and report.digests_queued == 0
     mine = smtp.to(person.email)
     assert len(mine) == 1
     text = body(mine[0])
@@ -70,7 +75,7 @@ def test_a_manager_gets_one_digest_naming_each_team_member_due(people, content, 
     with travel_to(DAY0 + timedelta(days=25)):
         not_due = people.person(manager=manager)
     report = run(OVERDUE)
-    assert report.staff_sent == 3 and report.digests_sent == 1  # the manager's own reminder, too
+    assert report.staff_queued == 3 and report.digests_queued == 1  # the manager's own reminder, too
     to_manager = smtp.to(manager.email)
     assert len(to_manager) == 2
     digest = next(m for m in to_manager if "team" in m["Subject"])
@@ -89,7 +94,7 @@ def test_inactive_people_and_inactive_managers_get_nothing(people, content, smtp
         db.session.commit()
         gone = people.person(active=False)
     report = run(OVERDUE)
-    assert report.staff_sent == 1 and report.digests_sent == 0
+    assert report.staff_queued == 1 and report.digests_queued == 0
     assert [m["To"] for m in smtp.messages()] == [report_to.email]
     assert smtp.to(gone.email) == []
 
@@ -99,12 +104,12 @@ def test_running_twice_the_same_day_sends_nothing_new_and_the_next_day_sends_aga
         manager = people.person()
         people.person(manager=manager)
     first = run(OVERDUE)
-    assert (first.staff_sent, first.digests_sent, first.skipped_already_sent) == (2, 1, 0)
+    assert (first.staff_queued, first.digests_queued, first.skipped_already_sent) == (2, 1, 0)
     again = run(OVERDUE)
-    assert (again.staff_sent, again.digests_sent, again.skipped_already_sent) == (0, 0, 3)
+    assert (again.staff_queued, again.digests_queued, again.skipped_already_sent) == (0, 0, 3)
     assert len(smtp.messages()) == 3
     tomorrow = run(OVERDUE + timedelta(days=1))
-    assert (tomorrow.staff_sent, tomorrow.digests_sent, tomorrow.skipped_already_sent) == (2, 1, 0)
+    assert (tomorrow.staff_queued, tomorrow.digests_queued, tomorrow.skipped_already_sent) == (2, 1, 0)
     assert len(smtp.messages()) == 6 and logs() == 6
 
 
@@ -121,46 +126,47 @@ def test_a_log_row_written_by_a_concurrent_run_means_already_sent(people, conten
     db.session.rollback()
 
 
-def test_a_failed_send_is_reported_and_retried_by_the_next_run(people, content):
+def test_a_reminder_is_queued_with_its_log_row_and_a_rolled_back_run_leaves_neither(people, content):
     with travel_to(DAY0):
         person = people.person()
-
-    def broken(subject, recipients, body):
-        raise mail.MailError(f"could not send to {recipients[0]}: connection refused")
-
-    report = run(OVERDUE, broken)
-    assert report.staff_sent == 0 and report.failed == [f"could not send to {person.email}: connection refused"]
-    assert logs() == 0  # the savepoint was rolled back
-    sent = []
-    report = run(OVERDUE, lambda *a: sent.append(a))
-    assert report.staff_sent == 1 and len(sent) == 1 and logs("due") == 1
+    with travel_to(OVERDUE):
+        report = send_reminders(db.session, mail.send, OVERDUE, SETTINGS, base_url=BASE)
+    assert report.staff_queued == 1 and logs("due") == 1 and queued_to(person.email) == 1
+    db.session.rollback()  # the caller never committed: no log row, and no email either
+    assert logs() == 0 and queued_to(person.email) == 0
+    report = run(OVERDUE)
+    assert report.staff_queued == 1 and logs("due") == 1 and queued_to(person.email) == 1
 
 
-def test_an_unreachable_mail_server_fails_the_command_and_records_nothing(app, people, content):
-    from tests.mailserver import free_port
+def test_an_unreachable_mail_server_does_not_fail_the_command_and_the_worker_keeps_the_email(app, people, content):
+    from tests.mailserver import deliver_outbox, free_port
 
     with travel_to(DAY0):
-        people.person()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nothing listens there
-    mail.mail.init_app(app)
-    try:
-        with travel_to(OVERDUE):
-            result = app.test_cli_runner().invoke(args=["reminders", "send"])
-    finally:
-        app.config["MAIL_SERVER"] = ""
-        mail.mail.init_app(app)
-    assert result.exit_code == 1
-    assert "Sent 0 reminder(s)" in result.output and "could not be sent; run again to retry them" in result.output
-    assert logs() == 0
+        person = people.person()
+    with travel_to(OVERDUE):
+        result = app.test_cli_runner().invoke(args=["reminders", "send"])
+    assert result.exit_code == 0, result.output
+    assert "Queued 1 reminder(s)" in result.output and logs("due") == 1
+    tally = deliver_outbox(app, MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nothing listens there
+    assert (tally.sent, tally.retrying) == (0, 1)
+    [row] = db.session.scalars(select(OutboxMessage)).all()
+    assert row.recipients == [person.email] and row.state is OutboxState.queued and row.attempts == 1
+    assert "Connection refused" in row.last_error
+    with travel_to(OVERDUE):
+        again = app.test_cli_runner().invoke(args=["reminders", "send"])
+    assert "Queued 0 reminder(s)" in again.output and queued_to(person.email) == 1  # the worker retries it, not the job
 
 
 def test_without_a_mail_server_the_mail_is_logged_not_sent(app, people, content, caplog):
+    from tests.mailserver import deliver_outbox
+
     assert app.config["MAIL_SERVER"] == ""  # the embedded default
     with travel_to(DAY0):
         person = people.person()
     with caplog.at_level(logging.INFO, logger="lms.mail"):
         report = run(OVERDUE)
-    assert report.staff_sent == 1
+        deliver_outbox(app)
+    assert report.staff_queued == 1
     logged = [r.getMessage() for r in caplog.records if r.name == "lms.mail"]
     assert len(logged) == 1
     assert person.email in logged[0] and "module to take" in logged[0] and TITLE in logged[0]
@@ -176,8 +182,8 @@ def test_the_command_prints_what_it_sent(app, people, content, smtp):
         first = runner.invoke(args=["reminders", "send"])
         second = runner.invoke(args=["reminders", "send"])
     assert first.exit_code == 0, first.output
-    assert first.output.strip() == "Sent 2 reminder(s) and 1 manager digest(s); 0 already sent today."
-    assert second.output.strip() == "Sent 0 reminder(s) and 0 manager digest(s); 3 already sent today."
+    assert first.output.strip() == "Queued 2 reminder(s) and 1 manager digest(s); 0 already sent today."
+    assert second.output.strip() == "Queued 0 reminder(s) and 0 manager digest(s); 3 already sent today."
     assert len(smtp.messages()) == 3
 
 
@@ -226,7 +232,7 @@ def test_an_unfinished_attempt_past_its_due_date_is_still_reminded(make_client, 
         client.login(person.email)
         start(client)  # started, never finished
     report = run(OVERDUE)
-    assert report.staff_sent == 1
+    assert report.staff_queued == 1
     assert "Started but not finished: due by 1 Oct 2026" in body(smtp.to(person.email)[0])
 
 
@@ -238,5 +244,5 @@ def test_the_job_checkpoints_after_every_message_it_sends(people, content, smtp)
     with travel_to(OVERDUE):
         report = send_reminders(db.session, mail.send, OVERDUE, SETTINGS, base_url=BASE,
                                 after_each=lambda: checkpoints.append(logs()))
-    assert report.staff_sent + report.digests_sent == 3
+    assert report.staff_queued + report.digests_queued == 3
     assert checkpoints == [1, 2, 3]  # each message's log row exists when the caller commits
