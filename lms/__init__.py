@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from lms import config as settings
-from lms import logs
+from lms import logs, secret_key
 from lms.config import PROJECT_ROOT
 from lms.plain_text import refuse_unsafe_address
 
@@ -27,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings.from_environment(app.instance_path))
     if config:
         app.config.update(config)
+    secret_key.provide(app.config, app.instance_path)  # no key set: refused outside development, kept in instance/
     settings.check_production(app.config)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         os.makedirs(app.instance_path, exist_ok=True)  # where the embedded database lives
@@ -67,7 +68,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
-    login_manager.session_protection = "strong"
+    # Off: "strong" ties the cookie to X-Forwarded-For, which any client can send. The session's row on the
+    # server (lms/auth/sessions.py) decides whether a cookie still works.
+    login_manager.session_protection = None
 
     @login_manager.user_loader
     def load_user(user_id: str):
@@ -92,7 +95,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 # their routes to it. Importing them is the only reason to import a view module.
 BLUEPRINTS: tuple[tuple[str, str, str | None, tuple[str, ...]], ...] = (
     # (blueprint module, attribute, URL prefix, view modules that add its routes)
-    ("lms.auth.blueprint", "bp", None, ("lms.auth.views",)),
+    ("lms.auth.blueprint", "bp", None, ("lms.auth.views", "lms.auth.session_views")),
     ("lms.certificates.blueprint", "bp", None, ("lms.certificates.views",)),
     ("lms.training.blueprint", "bp", None, ("lms.training.views",)),
     ("lms.dashboards.blueprint", "bp", "/dashboards",
@@ -104,6 +107,7 @@ BLUEPRINTS: tuple[tuple[str, str, str | None, tuple[str, ...]], ...] = (
     ("lms.api.blueprint", "bp", "/api", ("lms.api.views",)),
     ("lms.api.blueprint", "account_bp", None, ("lms.api.account",)),
     ("lms.notices.blueprint", "bp", None, ("lms.notices.views",)),
+    ("lms.outbox.blueprint", "bp", "/admin/mail", ("lms.outbox.views",)),
 )
 
 
@@ -153,7 +157,8 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(405)
     def method_not_allowed(error):
-        return page(405, "Not allowed", "This address does not accept that kind of request.")
+        body, code = page(405, "Not allowed", "This address does not accept that kind of request.")
+        return body, code, {"Allow": ", ".join(getattr(error, "valid_methods", None) or [])}  # RFC 9110 asks for it
 
     @app.errorhandler(413)
     def too_large(error):

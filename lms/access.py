@@ -170,6 +170,17 @@ def _delegate_requests(person: Person, _: Any) -> bool:
     return REPORTS in team_scopes(person)  # shared with team.view: one query per request
 
 
+@rule("delegations.page")
+def _delegations_page(person: Person, _: Any) -> bool:
+    """The delegation page: approvers (who name delegates there), and whoever stands in for someone now or
+    later, who may give it up there."""
+    from lms.approvals.delegation import stands_in_later
+    from lms.clock import today
+    from lms.extensions import db
+
+    return _delegate_requests(person, None) or stands_in_later(db.session, person.id, today())
+
+
 @rule("api.tokens")
 def _api_tokens(person: Person, _: Any) -> bool:
     """Personal API tokens are for people who may see a dashboard (the same scopes, asked once per request)."""

@@ -86,6 +86,12 @@ def _remind_person(person: Person, target: Person) -> bool:
     return person.has_role(Role.headteacher) and target.unit_id == person.unit_id
 
 
+@pure_rule("mail.outbox")
+def _mail_outbox(person: Person, _: Any) -> bool:
+    """Admins and trust leads, who run the system, see the mail backlog and dead letters and retry them."""
+    return person.active and bool(person.role_set & {Role.admin, Role.trust_lead})
+
+
 @pure_rule("requests.register")
 def _view_register(person: Person, _: Any) -> bool:
     """The register of business-use authorisations (5.1): headteachers their unit, trust leads and the CEO all."""
@@ -104,7 +110,19 @@ def _own_token(person: Person, token: ApiToken) -> bool:
     return token.person_id == person.id
 
 
+@pure_rule("session.own")
+def _own_session(person: Person, web_session: Any) -> bool:
+    """A signed-in session is listed and ended by its owner alone."""
+    return web_session.person_id == person.id
+
+
 @pure_rule("account.manage")
 def _manage_account(person: Person, _: Any) -> bool:
     """Everyone active looks after their own sign-in (changing their password)."""
     return person.active
+
+
+@pure_rule("delegation.end")
+def _end_delegation(person: Person, delegation: Any) -> bool:
+    """A delegation is ended early by the approver who made it, or given up by the delegate; nobody else."""
+    return delegation is not None and person.id in (delegation.approver_id, delegation.delegate_id)

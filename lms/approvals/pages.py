@@ -8,6 +8,7 @@ looking, and never commit. The words come from lms/approvals/wording.py.
 from __future__ import annotations
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -97,5 +98,8 @@ def detail_page(session: Session, person: Person, req: Request, settings: Record
 # --- delegation -------------------------------------------------------------------------
 
 def delegate_page(session: Session, person: Person, on: date) -> dict:
+    """Both lists, and when each delegation ended early as the trust's clocks read it (stored in UTC)."""
     given, taken = delegations_of(session, person, on)
-    return dict(given=given, taken=taken, today=on)
+    london = ZoneInfo("Europe/London")
+    ended = {d.id: d.ended_at.astimezone(london) for d in [*given, *taken] if d.ended_at is not None}
+    return dict(given=given, taken=taken, today=on, ended=ended)

@@ -2,9 +2,10 @@
 
 Each view parses the form, asks lms.access, calls one service function, commits once and
 redirects; a refusal from the service (ApprovalError) is rolled back and shown at the field it is
-about, with status 422. Emails go out after the commit, so nobody is told of a change that was not
-saved. What a page shows is gathered in lms/approvals/pages.py, which service call a form makes
-is the table in lms/approvals/decisions.py, and the words are in lms/approvals/wording.py.
+about, with status 422. Emails are queued in the mail outbox in the same commit, so nobody is told
+of a change that was not saved, and every saved change is told. What a page shows is gathered in
+lms/approvals/pages.py, which service call a form makes is the table in lms/approvals/decisions.py,
+and the words are in lms/approvals/wording.py.
 """
 
 from __future__ import annotations
@@ -13,16 +14,17 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from lms import mail
-from lms.access import allowed, fetch, require
+from lms.access import allowed, can, fetch, require
 from lms.approvals import decisions, delegation, notify, pages
 from lms.approvals.blueprint import bp
 from lms.approvals.errors import ApprovalError
 from lms.approvals.forms import ACTION_FORMS, REQUEST_FORMS, DelegateForm, RequestForm
 from lms.approvals.wording import KINDS
 from lms.audit import web as audit
-from lms.clock import today
+from lms.clock import today, utcnow
 from lms.extensions import db
-from lms.models import Request
+from lms.forms import EmptyForm
+from lms.models import Delegation, Request
 from lms.records.settings import app_settings as record_settings
 
 
@@ -32,13 +34,8 @@ def get_request(request_id: int) -> Request:
 
 
 def send_safely(send, *args, **kwargs) -> None:
-    """Email after the commit: a mail failure is logged and told, never undoes the saved change."""
-    try:
-        send(mail.send, *args, **kwargs)
-    except mail.MailError:
-        current_app.logger.exception("request email failed")
-        flash("Your change was saved, but the email about it could not be sent. "
-              "Please let the person concerned know.", "error")
+    """Queue the emails in the mail outbox before the commit: they exist exactly when the change is saved."""
+    send(mail.send, *args, **kwargs)
 
 
 def refused(form: RequestForm, exc: ApprovalError) -> None:
@@ -68,10 +65,10 @@ def new(word: str):
         except ApprovalError as exc:
             refused(form, exc)
         else:
-            db.session.commit()
-            flash(f"Your request was sent to {made.approver.full_name}.", "info")
             send_safely(notify.submitted, made, current_app.config["APP_BASE_URL"],
                         delegates=delegation.active_delegates(db.session, made.approver_id, today()))
+            db.session.commit()
+            flash(f"Your request was sent to {made.approver.full_name}.", "info")
             return redirect(url_for("approvals.detail", request_id=made.id))
     elif form.is_submitted() and problem is not None:
         form.form_errors.append(problem)
@@ -110,9 +107,9 @@ def act(request_id: int, action: str):
         except ApprovalError as exc:
             refused(form, exc)
         else:
+            send_safely(notify.moved, req, action, current_app.config["APP_BASE_URL"])
             db.session.commit()
             flash(f"Request {req.id} is now {req.state.label.lower()}.", "info")
-            send_safely(notify.moved, req, action, current_app.config["APP_BASE_URL"])
             return redirect(url_for("approvals.detail", request_id=req.id))
     context = detail_page(get_request(request_id), {action: form})
     if action not in context["actions"]:
@@ -123,13 +120,16 @@ def act(request_id: int, action: str):
 
 
 @bp.route("/delegate", methods=["GET", "POST"])
-@allowed("requests.delegate")
+@allowed("delegations.page")
 def delegate():
     form = DelegateForm()
+    if form.is_submitted():
+        require("requests.delegate")  # a delegate who approves nothing may give theirs up here, not name one
     if form.validate_on_submit():
         try:
             made = delegation.delegate_to(db.session, current_user._get_current_object(), form.email.data,
-                                          form.starts_on.data, form.ends_on.data)
+                                          form.starts_on.data, form.ends_on.data, today=today(),
+                                          max_days=current_app.config["DELEGATION_MAX_DAYS"])
         except ApprovalError as exc:
             refused(form, exc)
         else:
@@ -138,4 +138,27 @@ def delegate():
                   f"to {made.ends_on:%-d %b %Y}.", "info")
             return redirect(url_for("approvals.delegate"))
     return render_template("approvals/delegate.html", form=form,
+                           max_days=current_app.config["DELEGATION_MAX_DAYS"],
                            **pages.delegate_page(db.session, current_user, today())), 422 if form.errors else 200
+
+
+@bp.post("/delegate/<int:delegation_id>/end")
+@allowed("requests.use")
+def end_delegation(delegation_id: int):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    made = fetch(Delegation, delegation_id, "delegation.end")  # its approver or its delegate
+    person = current_user._get_current_object()
+    try:
+        delegation.end_delegation(db.session, made, person, utcnow(), today())
+    except ApprovalError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        if person.id == made.approver_id:
+            flash(f"{made.delegate.full_name} can no longer decide your requests.", "info")
+        else:
+            flash(f"You no longer decide requests for {made.approver.full_name}.", "info")
+    # A delegate who approves nothing and has given up their last delegation has no delegation page left.
+    return redirect(url_for("approvals.delegate" if can(current_user, "delegations.page") else "approvals.index"))

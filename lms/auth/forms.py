@@ -3,6 +3,8 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from lms.auth import password_rules
+from lms.demo import DEMO_PASSWORD
+from lms.models import Person
 from lms.plain_text import PlainText
 
 
@@ -30,13 +32,20 @@ class NewPasswordForm(FlaskForm):
         EqualTo("password", message="The two new passwords are different; type the same password in both boxes."),
     ])
 
-    def validate_for(self, email: str, first_name: str, last_name: str) -> bool:
-        """`validate_on_submit` and the password policy, so every problem is shown at once, at its field."""
+    def validate_for(self, person: Person, trust_name: str) -> bool:
+        """`validate_on_submit` and the password policy, so every problem is shown at once, at its field.
+
+        The words refused are this person's names and address, the names of their unit and of the trust
+        (`TRUST_NAME`), and the demo password printed in the README. Other units' names are left out:
+        they are no likelier for this person than any word, and a trust may have thousands.
+        """
         if not self.is_submitted():
             return False
         valid = self.validate()
         if self.password.data and not self.password.errors:
-            found = password_rules.problems(self.password.data, email=email, first_name=first_name, last_name=last_name)
+            found = password_rules.problems(self.password.data, email=person.email, first_name=person.first_name,
+                                            last_name=person.last_name, places=(person.unit.name, trust_name),
+                                            published=(DEMO_PASSWORD,))
             self.password.errors = [*self.password.errors, *found]
             valid = valid and not found
         return valid

@@ -46,8 +46,8 @@ def set_password(session: Session, person: Person, password: str) -> bool:
     """Set a new password if nobody else has since `person` was read; True when this call set it.
 
     A conditional UPDATE on the hash and change time the caller saw: two uses of one reset
-    link at once (or a reset racing a change) set only one password. The change time also ends
-    every session that began before it (lms.auth.sessions). The caller checks the policy.
+    link at once (or a reset racing a change) set only one password. The caller ends the person's
+    other sessions (lms.auth.session_store) and checks the policy.
     """
     now = utcnow()
     changed = session.execute(

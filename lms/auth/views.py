@@ -13,19 +13,19 @@ from flask import (
 )
 from flask_login import current_user
 
-from lms import mail
 from lms.access import allowed
 from lms.audit import record_request
-from lms.auth import sessions
+from lms.auth import session_store, sessions
 from lms.auth.blueprint import bp
 from lms.auth.forms import ChangePasswordForm, LoginForm, NewPasswordForm, ResetRequestForm
 from lms.auth.passwords import verify_password
-from lms.auth.service import check_sign_in, find_active, set_password
-from lms.auth.tokens import make_reset_token, read_reset_token
+from lms.auth.service import check_sign_in, set_password
+from lms.auth.tokens import read_reset_token
 from lms.extensions import db, limiter
+from lms.outbox.queue import enqueue_password_reset
 from lms.people.directory import normalise_email
 
-bp.before_app_request(sessions.check_session)  # every page, every blueprint: timeouts (see sessions.py)
+bp.before_app_request(sessions.check_session)  # every page, every blueprint: the server's row decides (sessions.py)
 
 BAD_SIGN_IN = "That email address and password do not match an account."
 # Whether an account exists is never told: the limits count typed addresses, known or not.
@@ -86,19 +86,18 @@ def login():
             form.form_errors.append(BAD_SIGN_IN)
         else:
             person = result.person
-            record_request("sign_in", actor_id=person.id, subject_id=person.id)
+            session_id = sessions.start(person)  # a fresh session, and its row on the server
+            record_request("sign_in", actor_id=person.id, subject_id=person.id, object_type="web_session",
+                           object_id=session_id, detail={"method": "password"})
             db.session.commit()
-            sessions.start(person)  # a fresh session at sign-in
             return redirect(safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
 def logout():
-    if current_user.is_authenticated:
-        record_request("sign_out", actor_id=current_user.id, subject_id=current_user.id)
-        db.session.commit()
-    sessions.end()
+    sessions.end("sign_out")  # the row goes: a copy of this cookie opens nothing from now on
+    db.session.commit()
     flash("You have signed out.")
     return redirect(url_for("auth.login"))
 
@@ -107,20 +106,14 @@ def _reset_lifetime() -> timedelta:
     return timedelta(hours=current_app.config["PASSWORD_RESET_HOURS"])
 
 
-def _send_reset_link(person) -> None:
-    hours = current_app.config["PASSWORD_RESET_HOURS"]
-    link = current_app.config["APP_BASE_URL"] + url_for(
-        "auth.reset_password", token=make_reset_token(current_app.config["SECRET_KEY"], person))
-    body = (f"Dear {person.first_name},\n\n"
-            f"Someone asked to set or reset the password for your account ({person.email}) on the trust's "
-            f"social media policy training.\n\n"
-            f"To choose a password, open this link within {hours} hours. It works once:\n{link}\n\n"
-            "If you did not ask, ignore this email: your password has not changed.\n")
-    try:
-        mail.send("Set your password for social media policy training", [person.email], body)
-    except mail.MailError:
-        # The page says the same whether or not an email went, so a failure is only logged.
-        current_app.logger.exception("password reset email failed")
+def _send_reset_link(email: str) -> None:
+    """Queue "a link was asked for this address": the same insert whether or not it has an account.
+
+    The mail worker looks the address up, audits `password_reset_requested` and sends the link to
+    an active account (lms/outbox/reset.py), so this request does the same work for every address.
+    """
+    link_start = current_app.config["APP_BASE_URL"] + url_for("auth.reset_password", token="")
+    enqueue_password_reset(db.session, email, link_start, request.remote_addr)
 
 
 @bp.route("/password/reset", methods=["GET", "POST"])
@@ -130,11 +123,8 @@ def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
         email = normalise_email(form.email.data)
-        person = find_active(db.session, email)
-        if person is not None:
-            record_request("password_reset_requested", actor_id=None, subject_id=person.id)
-            db.session.commit()
-            _send_reset_link(person)
+        _send_reset_link(email)
+        db.session.commit()
         # The same answer for every address: this page must not tell who has an account.
         flash(f"If {email} belongs to an account here, we have emailed it a link to set a password. "
               f"The link works once, within {current_app.config['PASSWORD_RESET_HOURS']} hours.", "info")
@@ -150,11 +140,13 @@ def reset_password(token: str):
     else:
         person = link.person
         form = NewPasswordForm()
-        if form.validate_for(person.email, person.first_name, person.last_name):
+        if form.validate_for(person, current_app.config["TRUST_NAME"]):
             if set_password(db.session, person, form.password.data):
+                # Every browser signed in as them ends, and this one whoever it was signed in as.
+                session_store.end_all_for(db.session, [person.id], how="password", actor_id=person.id)
+                sessions.end("password")
                 record_request("password_changed", actor_id=person.id, subject_id=person.id, detail={"how": "reset"})
                 db.session.commit()
-                sessions.end()  # whoever had this browser signed in, the new password is used to sign in
                 flash("Your password is set. Sign in with it now.", "info")
                 return redirect(url_for("auth.login"))
             db.session.rollback()
@@ -172,7 +164,7 @@ def reset_password(token: str):
 def change_password():
     form = ChangePasswordForm()
     person = current_user._get_current_object()  # the Person itself: set_password refreshes it
-    valid = form.validate_for(person.email, person.first_name, person.last_name)
+    valid = form.validate_for(person, current_app.config["TRUST_NAME"])
     if form.is_submitted() and form.current.data and not form.current.errors:
         if not verify_password(person.password_hash, form.current.data):
             g.auth_failed = True  # guessing the current password from a borrowed session is limited too
@@ -180,9 +172,11 @@ def change_password():
             valid = False
         if valid:
             if set_password(db.session, person, form.password.data):
+                # This browser, which has just proved it knows the password, stays signed in; every other ends.
+                session_store.end_all_for(db.session, [person.id], except_id=sessions.current_id(), how="password",
+                                          actor_id=person.id)
                 record_request("password_changed", subject_id=person.id, detail={"how": "changed"})
                 db.session.commit()
-                sessions.start(person, person.password_changed_at)  # this session goes on; every other one ends
                 flash("Your password has been changed. Any other sessions you had open have been signed out.", "info")
                 return redirect(url_for("training.index"))
             db.session.rollback()

@@ -3,6 +3,7 @@
 from lms.models.api import ApiToken
 from lms.models.audit import AuditEvent, AuditHead
 from lms.models.content import Clause, Module, ModuleVersion, PolicyVersion, Scenario
+from lms.models.outbox import OutboxKind, OutboxMessage, OutboxState
 from lms.models.people import ImportRun, Person, PersonRole, Role, StaffType, Unit, UnitKind
 from lms.models.requests import Delegation, Request, RequestEvent, RequestKind, RequestState
 from lms.models.rollups import (
@@ -17,6 +18,7 @@ from lms.models.rollups import (
     TrustPassCount,
     TrustScoreCount,
 )
+from lms.models.sessions import WebSession
 from lms.models.training import (
     Answer,
     Attempt,
@@ -49,6 +51,9 @@ __all__ = [
     "ModuleProgress",
     "ModuleVersion",
     "Outcome",
+    "OutboxKind",
+    "OutboxMessage",
+    "OutboxState",
     "PassCount",
     "Person",
     "PersonRole",
@@ -67,4 +72,5 @@ __all__ = [
     "StaffType",
     "Unit",
     "UnitKind",
+    "WebSession",
 ]

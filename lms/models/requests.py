@@ -127,6 +127,11 @@ class Delegation(db.Model):
     starts_on: Mapped[date]
     ends_on: Mapped[date]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Ended early ("End now") by the approver or the delegate: no longer in force from that moment,
+    # whatever its dates say. Kept, not deleted, so who could decide what, and until when, stays known.
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 
     approver = relationship("Person", foreign_keys=[approver_id])
     delegate = relationship("Person", foreign_keys=[delegate_id])
+    ended_by = relationship("Person", foreign_keys=[ended_by_id])

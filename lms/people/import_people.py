@@ -18,6 +18,8 @@ from typing import Any
 from sqlalchemy import Row, insert, select, update
 from sqlalchemy.orm import Session
 
+from lms.api import tokens
+from lms.auth.session_store import end_all_for
 from lms.models import Person
 from lms.people.batches import Progress, counted
 from lms.people.directory import normalise_email
@@ -71,6 +73,8 @@ def save_people(session: Session, staff: StaffFile, units: Mapping[str, int], *,
     if full:
         changes += _deactivate_missing(staff.rows, existing, me, now, notes, saved)
     _write(session, changes + new_managers)
+    tokens.revoke_all_for(session, saved.left, reason="left")  # revoked, so they stay dead if the person returns
+    end_all_for(session, saved.left, how="deactivated")  # and signed out everywhere at once
     return saved
 
 

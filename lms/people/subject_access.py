@@ -75,7 +75,7 @@ COVERED: dict[str, tuple[str, ...]] = {
     "contests": ("person_id",),
     "requests": ("requester_id",),
     "request_events": ("actor_id",),  # their decisions; events on their own requests come with the requests
-    "delegations": ("approver_id", "delegate_id"),
+    "delegations": ("approver_id", "delegate_id", "ended_by_id"),
     "reminder_log": ("person_id", "sent_by_id"),
     "api_tokens": ("person_id",),
     "import_runs": ("started_by_id",),
@@ -84,6 +84,8 @@ COVERED: dict[str, tuple[str, ...]] = {
 # Columns referring to a person that the export does not search by, and why the rows they would
 # find are not this person's to receive.
 NOT_SEARCHED: dict[str, dict[str, str]] = {
+    "web_sessions": {"person_id": "live sign-ins only (at most SESSION_MAX_HOURS old), shown to the person at "
+                                  "/account/sessions; each sign-in and end is in the audit events"},
     "people": {"line_manager_id": "their own manager is in the profile; the people they manage are others' records"},
     "requests": {
         "approver_id": "their own requests give the approver; requests sent to them are others', their decisions "
@@ -230,6 +232,7 @@ def _others(session: Session, pid: int) -> dict[str, list[Row]]:
     delegations = [_row(
         id=d.id, role="approver" if d.approver_id == pid else "delegate", approver_id=d.approver_id,
         delegate_id=d.delegate_id, starts_on=d.starts_on, ends_on=d.ends_on, created_at=d.created_at,
+        ended_at=d.ended_at, ended_by_id=d.ended_by_id,
     ) for d in session.scalars(select(Delegation).where(_about(Delegation, pid))
                                .order_by(Delegation.created_at, Delegation.id))]
     reminders = [_row(
@@ -237,7 +240,8 @@ def _others(session: Session, pid: int) -> dict[str, list[Row]]:
         sent_on=r.sent_on, sent_at=r.sent_at, sent_by_id=r.sent_by_id, detail=r.detail,
     ) for r in session.scalars(select(ReminderLog).where(_about(ReminderLog, pid))
                                .order_by(ReminderLog.sent_at, ReminderLog.id))]
-    tokens = [_row(id=t.id, name=t.name, created_at=t.created_at, last_used_at=t.last_used_at, revoked_at=t.revoked_at)
+    tokens = [_row(id=t.id, name=t.name, created_at=t.created_at, expires_at=t.expires_at, last_used_at=t.last_used_at,
+                   revoked_at=t.revoked_at)
               for t in session.scalars(select(ApiToken).where(_about(ApiToken, pid))
                                        .order_by(ApiToken.created_at, ApiToken.id))]
     imports = [_row(id=i.id, source=i.source, full=i.full, rows=i.rows, created=i.created,

@@ -18,6 +18,7 @@ from lms.models import Person
 from lms.people import subject_access
 from lms.people.blueprint import bp
 from lms.people.directory import find_by_email
+from lms.query_params import QueryArgs, said
 
 EMAIL_MAX = 254
 
@@ -26,9 +27,12 @@ EMAIL_MAX = 254
 @allowed("people.subject_access")
 def subject_access_search():
     """A GET form: the email typed in, and the person it belongs to (or why there is none)."""
-    email = request.args.get("email", "").strip()
+    query = QueryArgs(request.args)
+    email = (query.one("email") or "").strip()
     found, problem = None, None
-    if "email" in request.args:
+    if query.problems:  # the address given twice: which one was meant cannot be known
+        problem, email = said(query.problems[0]), ""
+    elif "email" in request.args:
         if not email:
             problem = "Email: type the email address of the person who asked."
         elif len(email) > EMAIL_MAX:

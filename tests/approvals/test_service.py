@@ -216,7 +216,7 @@ def test_only_the_routed_approver_or_their_delegate_decides(trust):
     for outsider in (trust.head, trust.colleague, trust.ceo):
         with pytest.raises(ApprovalError, match="Only the person this request was sent to, or their delegate"):
             service.decline(db.session, request, outsider, "Not mine to decide")
-    service.set_delegate(db.session, trust.manager, trust.colleague, today() - timedelta(days=1), today() + timedelta(days=1))
+    service.set_delegate(db.session, trust.manager, trust.colleague, today(), today() + timedelta(days=1))
     assert service.may_decide(db.session, trust.colleague, request)
     service.decline(db.session, request, trust.colleague, "Decided as delegate")
     assert request.events[-1].actor_id == trust.colleague.id

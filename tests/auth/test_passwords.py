@@ -5,12 +5,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from lms.auth.password_rules import COMMON, HAS_NAME, TOO_SHORT
+from lms.auth.password_rules import ADVICE, COMMON, HAS_NAME, PLACE, PUBLISHED, TOO_SHORT, WEAK
 from lms.auth.passwords import verify_password
 from lms.auth.sessions import CHANGED_ELSEWHERE
 from lms.auth.tokens import EXPIRED, INVALID, USED
 from lms.auth.views import TOO_MANY_RESETS
 from lms.clock import travel_to, utcnow
+from lms.demo import DEMO_PASSWORD
 from lms.extensions import db
 from lms.models import Person
 from tests.auth.helpers import committed_events, says, sign_in, text, without_tokens
@@ -235,3 +236,62 @@ def test_guessing_the_current_password_from_a_signed_in_session_is_limited(clien
     response = client.post("/account/password", {"current": PASSWORD, "password": NEW, "confirm": NEW})
     assert response.status_code == 429
     assert verify_password(stored(person).password_hash, PASSWORD)
+
+
+# --- finding 5: weak passwords ------------------------------------------------------------
+
+# The finding's passwords, each with the reason the page must give beside "too easy to guess".
+WEAK_ONES = [("aaaaaaaaaaaa", "Repeated characters"), ("123456789012", "a password many people use"),
+             ("qwertyuiopas", "a password many people use"), ("Password123!", "a password many people use"),
+             ("riverside2026", PLACE), (DEMO_PASSWORD, PUBLISHED)]
+
+
+def riverside_person(people) -> Person:
+    """Someone at the demo trust's Riverside Academy, where "riverside" is a word a guesser would try first."""
+    return people.person(unit=people.unit("Riverside Academy"), email="kiran.haddad@riverside.example.org")
+
+
+def test_the_reset_form_refuses_each_weak_password_saying_why_and_what_would_pass(client, people, smtp):
+    person = riverside_person(people)
+    ask_for_link(client, person.email)
+    path = link_in(smtp, person.email)
+    for password, reason in WEAK_ONES:
+        response = choose(client, path, password)
+        assert response.status_code == 422, password
+        assert says(response, WEAK) and says(response, reason) and says(response, ADVICE), password
+    assert verify_password(stored(person).password_hash, PASSWORD)  # nothing set
+    assert choose(client, path, "kettle orchard lantern violin").status_code == 302  # a strong one is taken
+
+
+def test_the_change_form_refuses_each_weak_password_saying_why_and_what_would_pass(client, people, content):
+    person = riverside_person(people)
+    client.login(person.email)
+    client.get("/account/password")
+    for password, reason in WEAK_ONES:
+        response = client.post("/account/password", {"current": PASSWORD, "password": password, "confirm": password})
+        assert response.status_code == 422, password
+        assert says(response, WEAK) and says(response, reason) and says(response, ADVICE), password
+    assert verify_password(stored(person).password_hash, PASSWORD)
+    assert committed_events("password_changed") == []
+    strong = "kettle orchard lantern violin"
+    response = client.post("/account/password", {"current": PASSWORD, "password": strong, "confirm": strong})
+    assert response.status_code == 302 and verify_password(stored(person).password_hash, strong)
+
+
+def test_the_trusts_name_from_the_settings_is_a_word_to_refuse(client, people, content, app, monkeypatch):
+    monkeypatch.setitem(app.config, "TRUST_NAME", "Kestrel Vale Learning Trust")
+    person = people.person()
+    client.login(person.email)
+    client.get("/account/password")
+    weak = "kestrel-vale-learning"
+    response = client.post("/account/password", {"current": PASSWORD, "password": weak, "confirm": weak})
+    assert response.status_code == 422 and says(response, PLACE)
+    monkeypatch.setitem(app.config, "TRUST_NAME", "The Trust")
+    assert client.post("/account/password", {"current": PASSWORD, "password": weak, "confirm": weak}).status_code == 302
+
+
+def test_the_password_pages_say_what_would_pass_before_anything_is_typed(client, people, content):
+    person = people.person()
+    client.login(person.email)
+    page = text(client.get("/account/password"))
+    assert "three or four unrelated words" in page and "your school" in page

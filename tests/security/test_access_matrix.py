@@ -24,8 +24,9 @@ from sqlalchemy import select
 from lms import create_app
 from lms.api import tokens
 from lms.approvals import service as approvals
+from lms.auth import session_store
 from lms.auth.tokens import make_reset_token
-from lms.clock import today
+from lms.clock import today, utcnow
 from lms.content.store import load_library
 from lms.extensions import db
 from lms.models import ApiToken, Attempt, Person, Request, Role, UnitKind
@@ -81,6 +82,11 @@ MATRIX: dict[str, Row] = {
     "POST /password/reset/<token>": Row("/password/reset/{reset}", each(422), {}),
     "GET /account/password": Row("/account/password", SIGNED_IN),
     "POST /account/password": Row("/account/password", (LOGIN, *each(422)[1:]), {}),
+    # Where one is signed in: everyone, their own sessions only (someone else's is "not found").
+    "GET /account/sessions": Row("/account/sessions", SIGNED_IN),
+    "POST /account/sessions/<int:session_id>/end": Row("/account/sessions/{staff_session}/end",
+                                                       (LOGIN, MOVED, 404, 404, 404, 404, 404, 404), {}),
+    "POST /account/sessions/end-others": Row("/account/sessions/end-others", (LOGIN, *each(MOVED)[1:]), {}),
     # Notices: public, linked in every footer.
     "GET /privacy": Row("/privacy", PUBLIC),
     "GET /accessibility": Row("/accessibility", PUBLIC),
@@ -110,6 +116,9 @@ MATRIX: dict[str, Row] = {
                                                     (LOGIN, 403, MOVED, 403, 403, 403, 403, 403), {}),
     "GET /requests/delegate": Row("/requests/delegate", (LOGIN, 403, OK, OK, OK, OK, 403, 403)),
     "POST /requests/delegate": Row("/requests/delegate", (LOGIN, 403, 422, 422, 422, 422, 403, 403), {}),
+    # The manager's delegation to a colleague: ended by the manager (its approver); the delegate could too.
+    "POST /requests/delegate/<int:delegation_id>/end": Row("/requests/delegate/{delegation}/end",
+                                                           (LOGIN, 403, MOVED, 403, 403, 403, 403, 403), {}),
     "GET /requests/register": Row("/requests/register", REGISTER),
     "GET /requests/register.csv": Row("/requests/register.csv", REGISTER),
     # The team: line managers their reports, headteachers their unit (the CEO manages the heads).
@@ -133,6 +142,11 @@ MATRIX: dict[str, Row] = {
     "GET /people/subject-access": Row("/people/subject-access", (LOGIN, 403, 403, 403, 403, 403, 403, OK)),
     "GET /people/<int:person_id>/data.json": Row("/people/{member}/data.json", (LOGIN, 403, 403, 403, 403, 403, 403, OK)),
     "GET /people/<int:person_id>/data.csv": Row("/people/{member}/data.csv", (LOGIN, 403, 403, 403, 403, 403, 403, OK)),
+    # The mail outbox and its dead letters: admins and trust leads, who run the system.
+    "GET /admin/mail": Row("/admin/mail", (LOGIN, 403, 403, 403, 403, 403, OK, OK)),
+    "POST /admin/mail/retry": Row("/admin/mail/retry", (LOGIN, 403, 403, 403, 403, 403, MOVED, MOVED), {}),
+    "POST /admin/mail/<int:message_id>/retry": Row("/admin/mail/99999999/retry",
+                                                   (LOGIN, 403, 403, 403, 403, 403, 404, 404), {}),
     # API tokens (session) and the API (token).
     "GET /account/tokens": Row("/account/tokens", TOKENS),
     "POST /account/tokens": Row("/account/tokens", (LOGIN, 403, 422, 422, 422, 422, 422, 403), {"name": ""}),
@@ -232,6 +246,12 @@ OBJECT_CASES: dict[str, list[Case]] = {
         post("ceo", "/requests/{peer_req}/approve", 403, "a request routed to the head, not the CEO"),
         post("staff", "/requests/99999999/withdraw", 404, "no such request"),
     ],
+    "approvals.end_delegation": [
+        post("staff", "/requests/delegate/{delegation}/end", 403, "a delegation between two others in the unit"),
+        post("head_a", "/requests/delegate/{delegation}/end", 403, "the head, over a manager's delegation"),
+        post("head_b", "/requests/delegate/{delegation}/end", 403, "another unit's head"),
+        post("manager", "/requests/delegate/99999999/end", 404, "no such delegation"),
+    ],
     "team.remind": [
         post("manager", "/team/{peer}/remind", 403, "a colleague who is not their report"),
         post("manager", "/team/{away}/remind", 403, "someone in another unit"),
@@ -256,6 +276,16 @@ OBJECT_CASES: dict[str, list[Case]] = {
         case("anon", "/password/reset/not-a-link", 400, "a made-up link"),
         case("staff", "/password/reset/{forged}", 400, "a link for someone else, signed with another key"),
         post("anon", "/password/reset/{forged}", 400, "setting a password with a forged link"),
+    ],
+    "auth.end_session": [
+        post("manager", "/account/sessions/{staff_session}/end", 404, "someone else's session is 'not found'"),
+        post("admin", "/account/sessions/{staff_session}/end", 404, "even an admin's"),
+        post("staff", "/account/sessions/99999999/end", 404, "no such session"),
+    ],
+    "outbox.retry": [
+        # Dead letters are the system's, not a person's: the one check is that the message exists.
+        post("admin", "/admin/mail/99999999/retry", 404, "no such message"),
+        post("head_a", "/admin/mail/99999999/retry", 403, "not someone who runs the system"),
     ],
     "api_tokens.revoke": [
         post("manager", "/account/tokens/{lead_token}/revoke", 404, "someone else's token is 'not found'"),
@@ -343,6 +373,8 @@ def world(database_url, password_hash, library):
         peer_req = approvals.submit_reference(db.session, found["peer"], subject_name="Sam Former",
                                               reference_for="A new school", draft="Reliable and kind.")
         spare, _ = tokens.create_token(db.session, found["manager"], "spare")
+        delegation = approvals.set_delegate(db.session, found["manager"], found["peer"], today(), today())
+        staff_session, _ = session_store.start(db.session, found["staff"].id, user_agent="", address=None, now=utcnow())
         lead_spare, _ = tokens.create_token(db.session, found["lead"], "spare")
         # Every role gets a token of its own, even those who may not use the API (as if they
         # once managed someone): the API itself must refuse them.
@@ -356,7 +388,8 @@ def world(database_url, password_hash, library):
                "away_done": away_done.id, "away_code": away_done.certificate_code,
                "req": req.id, "peer_req": peer_req.id, "away_req": away_req.id,
                "member": found["staff"].id, "peer": found["peer"].id, "away": found["away"].id,
-               "manager": found["manager"].id, "token": spare.id, "lead_token": lead_spare.id,
+               "manager": found["manager"].id, "token": spare.id, "delegation": delegation.id, "lead_token": lead_spare.id,
+               "staff_session": staff_session.id,
                "unit_b": b.id, "reset": make_reset_token(app.config["SECRET_KEY"], found["peer"]),
                "forged": make_reset_token("not-this-apps-secret-key", found["peer"])}
         built = World(app, found, {}, api_tokens, ids)
@@ -494,7 +527,7 @@ def test_another_units_figures_never_reach_a_headteacher(world):
     unit_b = world.ids["unit_b"]
     response = head_a.get(f"/api/v1/team/records?unit={unit_b}",
                           headers={"Authorization": f"Bearer {world.api_tokens['head_a']}"})
-    assert response.status_code == 400 and response.json["parameter"] == "unit"
+    assert response.status_code == 422 and response.json["parameter"] == "unit"  # allowed value, not for them
     records = head_a.get("/api/v1/team/records", headers={"Authorization": f"Bearer {world.api_tokens['head_a']}"})
     assert records.status_code == 200 and records.json["rows"]
     assert {r["unit"] for r in records.json["rows"]} == {"Oakfield Primary"}
