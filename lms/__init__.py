@@ -122,7 +122,8 @@ def register_blueprints(app: Flask) -> None:
         from lms import health
         from lms.extensions import db, limiter
 
-        body, status = health.report(db.session, app.config["RATELIMIT_STORAGE_URI"], limiter.storage.check)
+        body, status = health.report(db.session, app.config["RATELIMIT_STORAGE_URI"], limiter.storage.check,
+                                     health.mail_backlog)
         if status != 200:
             app.logger.error("health check: %s", body)
         return jsonify(body), status

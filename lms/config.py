@@ -59,7 +59,6 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "training@trust.example.org"),
-        "MAIL_SUPPRESS_SEND": False,  # Flask-Mail would otherwise not send when TESTING is on
         "APP_BASE_URL": os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         # Dashboards: the completion target drawn on the charts, and the smallest group shown in views across units.
         "DASHBOARD_TARGET": float(os.environ.get("DASHBOARD_TARGET", "0.9")),

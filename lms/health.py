@@ -10,6 +10,7 @@ counters; when it is down sign-in goes on with limits counted in memory per proc
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import text
@@ -35,6 +36,19 @@ def rate_limits(storage_uri: str, check: Callable[[], bool]) -> str:
         return OK if check() else "unreachable"
     except Exception:  # a storage that raises is as good as down
         return "unreachable"
+
+
+def mail_backlog(session: Session) -> dict[str, Any]:
+    """Queued and dead messages in the outbox, and how long the oldest queued one has waited."""
+    from lms.clock import utcnow
+    from lms.outbox.queue import backlog
+
+    found = backlog(session)
+    oldest = found.oldest_queued_at
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)
+    waited = None if oldest is None else max(0, int((utcnow() - oldest).total_seconds() // 60))
+    return {"queued": found.queued, "dead": found.dead, "oldest_queued_minutes": waited}
 
 
 def report(session: Session, storage_uri: str, check_storage: Callable[[], bool],

@@ -67,3 +67,22 @@ def test_healthz_says_ok_when_redis_answers(app, database_url):
         response = healthy.test_client().get("/healthz")
     assert response.status_code == 200
     assert response.json["rate_limits"] == "ok"
+
+
+def test_healthz_reports_the_mail_outbox_backlog(app, client):
+    from lms import mail
+    from lms.extensions import db
+    from lms.models import OutboxMessage, OutboxState
+
+    assert client.get("/healthz").json["mail"] == {"queued": 0, "dead": 0, "oldest_queued_minutes": None}
+    mail.send("Reminder", ["jo@oakfield.example.org"], "Please finish the module.")
+    mail.send("Reminder", ["sam@oakfield.example.org"], "Please finish the module.")
+    db.session.commit()
+    dead = db.session.query(OutboxMessage).order_by(OutboxMessage.id).first()
+    dead.state = OutboxState.dead
+    db.session.commit()
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json["mail"]["queued"] == 1 and response.json["mail"]["dead"] == 1
+    assert response.json["mail"]["oldest_queued_minutes"] == 0
+    assert response.json["status"] == "degraded"  # a dead letter needs someone to look

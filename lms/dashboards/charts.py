@@ -25,11 +25,35 @@ _SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
                               "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
+# plotly.js reads every label, category, legend name and hover text as its own small HTML (<a href>, <b>,
+# <br>, <span style>) and decodes entities in it, so a unit named <a href="…">…</a> would be drawn as a link.
+# Writing &, < and > as entities makes plotly draw the characters themselves: the real name, as text.
+_AS_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+# Except templates: they are written here, never from data, and use plotly's markup on purpose (<br>,
+# <extra></extra>); data reaches a hover through %{x}, %{y} or %{customdata}, which are escaped like the rest.
+TEMPLATE_KEYS = frozenset({"hovertemplate", "texttemplate"})
+
+
+def as_text(value: object, key: str | None = None) -> object:
+    """Every string in a figure's data and layout with its markup characters escaped, templates aside."""
+    if isinstance(value, str):
+        return value if key in TEMPLATE_KEYS else value.translate(_AS_TEXT)
+    if isinstance(value, dict):
+        return {k: as_text(v, k) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [as_text(v, key) for v in value]
+    return value
+
+
 def to_json(figure: go.Figure) -> Markup:
-    """The figure as JSON, safe as it stands inside <script type="application/json"> (Markup: no escaping again)."""
+    """The figure as JSON, its text shown as text, safe inside <script type="application/json"> (Markup).
+
+    Every figure reaches the page through here (`drawn` calls it), so no chart can forget either step.
+    """
     figure.update_layout(**{k: v for k, v in BASE_LAYOUT.items() if k not in figure.layout or not figure.layout[k]})
+    plain = as_text(figure.to_plotly_json())
     # Safe by construction: JSON with every character that could end the block escaped above.
-    return Markup(pio.to_json(figure, validate=False, pretty=False).translate(_SCRIPT_SAFE))  # noqa: S704  # nosec B704
+    return Markup(pio.to_json(plain, validate=False, pretty=False).translate(_SCRIPT_SAFE))  # noqa: S704  # nosec B704
 
 
 @lru_cache(maxsize=256)

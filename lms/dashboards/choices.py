@@ -16,6 +16,7 @@ from lms.dashboards.scope import Filters, Scope, trust_wide
 from lms.models import Module, ModuleVersion, Unit
 
 UNIT_LIST_MAX = 300  # more units than this are typed by name, not chosen from a drop-down
+UNIT_NAME_MAX = 200  # the field's maxlength (unit names are at most 120 characters)
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def unit_by_name(session: Session, filters: Filters, typed: str) -> tuple[Filter
 
     Unit names are unique; the match ignores case unless two names differ only in case.
     """
-    typed = typed.strip()[:200]
+    typed = typed.strip()[:UNIT_NAME_MAX]
     if not typed:
         return replace(filters, unit_id=None), []
     rows = session.execute(select(Unit.id, Unit.name).where(func.lower(Unit.name) == typed.lower())).all()
@@ -78,7 +79,7 @@ def check_filters(filters: Filters, scope: Scope, options: Options) -> tuple[Fil
         if not trust_wide(scope):
             filters = replace(filters, unit_id=None)
         elif options.unit_name(filters.unit_id) is None:
-            problems.append("unit: there is no such unit")
+            problems.append(f"unit: there is no unit {filters.unit_id}")
             filters = replace(filters, unit_id=None)
     if filters.module and options.module_title(filters.module) is None:
         problems.append(f"module: there is no module {filters.module!r}")

@@ -16,7 +16,7 @@ from lms.dashboards import completion_page
 from lms.dashboards.blueprint import bp
 from lms.dashboards.privacy import Privacy
 from lms.dashboards.scope import trust_wide
-from lms.dashboards.selection import Selection, selection
+from lms.dashboards.selection import Selection, refused, selection
 from lms.extensions import db
 from lms.models import StaffType
 from lms.records.settings import RecordSettings
@@ -34,16 +34,18 @@ def dashboard_for(chosen: Selection, unit_limit: int | None = None) -> completio
 @allowed("dashboards.view")
 def index():
     chosen = selection()
+    page = dict(chosen=chosen, staff_types=list(StaffType), trust_wide=trust_wide(chosen.scope),
+                unit_name=chosen.unit_name, understanding_url=_understanding_url(), module_title=chosen.module_title)
+    if chosen.problems:  # the problems and the form to correct them, no figures
+        return render_template("dashboards/index.html", dashboard=None, charts=[], summary=[], **page), 400
     dashboard = dashboard_for(
         chosen, int(current_app.config.get("DASHBOARD_UNITS_ON_PAGE", completion_page.UNITS_ON_PAGE)))
     charts = dashboard.charts()
     for chart in charts:
         if chart.links is not None:  # drill down into a unit (trust-wide views only)
             chart.links = [url_for("dashboards.index", **chosen.args(unit=key)) for key in chart.links]
-    return render_template(
-        "dashboards/index.html", chosen=chosen, dashboard=dashboard, charts=charts,
-        summary=completion_page.summary(dashboard), staff_types=list(StaffType), trust_wide=trust_wide(chosen.scope),
-        unit_name=chosen.unit_name, understanding_url=_understanding_url(), module_title=chosen.module_title)
+    return render_template("dashboards/index.html", dashboard=dashboard, charts=charts,
+                           summary=completion_page.summary(dashboard), **page)
 
 
 def _understanding_url() -> str | None:
@@ -61,6 +63,8 @@ def csv_file(chart: str):
     dashboard = dashboard_for(chosen)
     if chart not in dashboard.available():
         abort(404)
+    if chosen.problems:
+        return refused(chosen)
     body = dashboard.chart(chart).csv_bytes()
     audit.exported("dashboard_csv", chart=chart, scope=chosen.scope.label, filters=chosen.filters.as_args())
     response = Response(body, mimetype="text/csv")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -12,6 +12,9 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from lms.access_rules import sees_trust, sees_unit
 from lms.models import Person, StaffType
+from lms.query_params import QueryArgs
+
+MODULE_SLUG_MAX = 80  # modules.slug is a String(80): no longer slug exists
 
 
 @dataclass(frozen=True)
@@ -72,33 +75,16 @@ class Filters:
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> tuple[Filters, list[str]]:
-        """Parse; unknown or malformed values are dropped and named in the returned problems."""
-        problems: list[str] = []
-        values: dict = {}
-        if args.get("unit"):
-            if args["unit"].isascii() and args["unit"].isdigit() and len(args["unit"]) <= 9:  # not "²", not huge
-                values["unit_id"] = int(args["unit"])
-            else:
-                problems.append("unit: not a unit")
-        if args.get("staff_type"):
-            try:
-                values["staff_type"] = StaffType(args["staff_type"])
-            except ValueError:
-                problems.append(f"staff type: {args['staff_type']!r} is not one of "
-                                + ", ".join(t.value for t in StaffType))
-        if args.get("module"):
-            values["module"] = args["module"][:80]
-        for key, name in (("from", "date_from"), ("to", "date_to")):
-            if args.get(key):
-                try:
-                    values[name] = date.fromisoformat(args[key])
-                except ValueError:
-                    problems.append(f"{key}: give a date as YYYY-MM-DD")
-        filters = cls(**values)
-        if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
-            problems.append("from: the start of the date range is after its end")
-            filters = replace(filters, date_from=None, date_to=None)
-        return filters, problems
+        """Parse (lms.query_params); a malformed or out-of-range value is dropped and named in the problems.
+
+        Whether the unit or module exists is checked afterwards (lms.dashboards.choices), against the viewer's options.
+        """
+        query = QueryArgs(args)
+        unit_id = query.id("unit", "a unit")
+        staff_type = query.choice("staff_type", {t.value: t for t in StaffType})
+        module = query.text("module", MODULE_SLUG_MAX)
+        date_from, date_to = query.date_range("from", "to")
+        return cls(unit_id, staff_type, module, date_from, date_to), query.problems
 
     def as_args(self) -> dict[str, str]:
         out = {}

@@ -18,7 +18,7 @@ from lms.dashboards import understanding as u
 from lms.dashboards import understanding_page as page
 from lms.dashboards.blueprint import bp
 from lms.dashboards.privacy import Privacy
-from lms.dashboards.selection import Selection, selection
+from lms.dashboards.selection import Selection, refused, selection
 from lms.extensions import db
 from lms.models import StaffType
 
@@ -32,14 +32,16 @@ def understanding_for(chosen: Selection) -> page.Understanding:
 @allowed("dashboards.view")
 def understanding():
     chosen = selection()
+    shown = dict(chosen=chosen, staff_types=list(StaffType), unit_name=chosen.unit_name, module_title=chosen.module_title,
+                 group_share=u.GROUP_SHARE, flag_min=u.FLAG_MIN_ANSWERS, unclear=page.UNCLEAR,
+                 headers=dict(heatmap=page.HEATMAP_HEADERS, scenarios=page.SCENARIO_HEADERS))
+    if chosen.problems:  # the problems and the form to correct them, no figures
+        return render_template("dashboards/understanding.html", view=None, completion_url=url_for("dashboards.index"),
+                               **shown), 400
     view = understanding_for(chosen)
     html = render_template(
-        "dashboards/understanding.html", chosen=chosen, view=view, start=view.start, end=view.end,
-        completion_url=url_for("dashboards.index", **chosen.args()),
-        headers=dict(heatmap=page.HEATMAP_HEADERS, scenarios=page.SCENARIO_HEADERS),
-        group_share=u.GROUP_SHARE, flag_min=u.FLAG_MIN_ANSWERS, unclear=page.UNCLEAR, staff_types=list(StaffType),
-        show_names=not chosen.scope.spans_units, unit_name=chosen.unit_name, module_title=chosen.module_title,
-    )
+        "dashboards/understanding.html", view=view, start=view.start, end=view.end,
+        completion_url=url_for("dashboards.index", **chosen.args()), show_names=not chosen.scope.spans_units, **shown)
     if not chosen.scope.spans_units:  # contests are shown with their authors' names
         audit.viewed("understanding.contests", view.contest_authors(), scope=chosen.scope.label)
     return html
@@ -47,6 +49,8 @@ def understanding():
 
 def _csv(name: str) -> Response:
     chosen = selection()
+    if chosen.problems:
+        return refused(chosen)
     body = understanding_for(chosen).csv_bytes(name)
     response = Response(body, mimetype="text/csv", headers=attachment_headers(name, today()))
     audit.exported("dashboard_csv", chart=name, scope=chosen.scope.label, filters=chosen.filters.as_args())

@@ -57,3 +57,38 @@ def test_trust_lead_filters_the_dashboards_and_downloads_a_csv(site, open_tab):
     assert tab.page.get_by_role("heading", level=1).inner_text() == "Understanding of the policy"
     assert charts_drawn(tab) >= 1  # the heatmap
     assert "Oakfield Primary School" in tab.text("#heatmap table")
+
+
+def test_a_bad_filter_shows_what_to_correct_and_the_form_corrects_it(site, open_tab):
+    """Issue 15, finding 4: a date beyond the dashboards' range is a 400 page naming it, with the form kept."""
+    tab = open_tab(site)
+    tab.goto("/login")
+    tab.sign_in(LEAD)
+    response = tab.goto("/dashboards/?staff_type=employee&from=2026-02-30&to=9999-09-01")
+    assert response.status == 400
+    summary = tab.text(".error-summary")
+    assert "From: 2026-02-30 is not a date: February 2026 has 28 days." in summary
+    assert "To: 9999-09-01 is after 2100-12-31, the latest date the dashboards cover." in summary
+    assert tab.page.locator(".chart").count() == 0
+    tab.page.locator(".error-summary").get_by_role("link", name="To: 9999-09-01", exact=False).click()
+    assert tab.page.evaluate("document.activeElement.id") == "to"  # the summary leads to the field
+    filters = tab.page.get_by_role("form", name="Filters")
+    assert filters.get_by_label("Staff type").input_value() == "employee"  # what was right is kept
+    filters.get_by_label("To").fill("2026-12-31")
+    tab.follow(filters.get_by_role("button", name="Apply filters"))
+    assert "to=2026-12-31" in tab.page.url and tab.page.locator(".error-summary").count() == 0
+    charts_drawn(tab)
+
+    response = tab.goto("/dashboards/understanding?module=nope")
+    assert response.status == 400 and "Module: there is no module 'nope'." in tab.text(".error-summary")
+
+
+def test_a_team_page_number_that_is_not_one_is_named(site, open_tab):
+    tab = open_tab(site)
+    tab.goto("/login")
+    tab.sign_in("alex.morgan@oakfield.example.org")  # a headteacher: the team of the school
+    response = tab.goto(f"/team?page={10**30}")
+    assert response.status == 400
+    assert "Page: give a page number, a whole number from 1 to 100000." in tab.text(".error-summary")
+    tab.follow(tab.page.locator(".error-summary").get_by_role("link"))
+    assert tab.page.locator("table.team").count() == 1

@@ -25,6 +25,7 @@ from lms.content.store import load_library
 from lms.extensions import db
 from lms.models import Person, PersonRole, Role, StaffType, Unit, UnitKind
 from lms.records.content_updates import after_content_load
+from lms.records.requirements import sync_requirements
 from lms.records.settings import RecordSettings
 from tests.browser.server import LiveServer
 from tests.browser.training import answer, key, next_or_finish, right_answer, take, where
@@ -37,6 +38,8 @@ REPORT = "<iframe src=javascript:alert('report')></iframe> <svg onload=alert('sv
 LINK = "https://example.org/\"><script>alert('link')</script>"
 LINK_STORED = "https://example.org/%22%3E%3Cscript%3Ealert('link')%3C/script%3E"  # encoded, as a browser would
 PASSWORD = "hostile-content-test-password"
+# A unit's name as the staff import could bring it (issue 15, finding 8): plotly used to draw it as a live link.
+PHISH = '<a href="https://evil.example/phish">Phish</a> & <img src=x onerror=alert(1)> Academy'
 
 MODULE = textwrap.dedent(f"""\
     module:
@@ -90,6 +93,12 @@ def _prepare(folder):
         staff = Person(email="staff@hostile.example.org", first_name=NAME, last_name="Smith", unit=school,
                        staff_type=StaffType.volunteer, active=True, password_hash=secret, line_manager=head)
         db.session.add_all([school, head, staff])
+        phish = Unit(name=PHISH, kind=UnitKind.school)
+        db.session.add_all(Person(email=f"phish{n}@hostile.example.org", first_name="Pat", last_name=f"Phish {n}",
+                                  unit=phish, staff_type=StaffType.employee, active=True, password_hash=secret)
+                           for n in range(6))  # more than the smallest group a chart of many units shows
+        db.session.flush()
+        sync_requirements(db.session, RecordSettings(), today())
         db.session.commit()
     return prepare
 
@@ -151,6 +160,21 @@ def test_script_payloads_in_posts_names_and_reports_render_as_text(hostile, open
     shown_as_text(head, REASON, POST)
     head.goto("/library/modules/hostile-content")
     shown_as_text(head, POST, "It breaches 4.1 <script>alert('explanation')</script>")
+
+
+def test_a_unit_named_with_html_is_drawn_as_text_in_the_chart(hostile, open_tab):
+    head = open_tab(hostile)
+    head.goto("/login")
+    head.sign_in("head@hostile.example.org", PASSWORD)
+    head.goto("/dashboards/")
+    plot = head.page.locator("#by-unit-plot")
+    head.page.wait_for_function("document.querySelector('#by-unit-plot .main-svg') !== null")
+    injected = plot.locator("a, img, b, [onerror]").evaluate_all("es => es.map(e => e.outerHTML.slice(0, 120))")
+    assert not injected, f"the unit's name became elements in the chart: {injected}"
+    assert head.page.locator('a[href*="evil.example"], img[src="x"]').count() == 0
+    labels = plot.locator(".ytick text").all_text_contents()
+    assert PHISH in labels, labels  # the name, every character of it, on the axis
+    assert PHISH in head.text("#by-unit table")  # and in the table beside the chart, as text
 
 
 def take_one(tab, server, stop_at_feedback: bool = False) -> None:

@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from html import unescape
 
 import plotly.graph_objects as go
 import pytest
@@ -368,16 +369,24 @@ def test_filters_change_the_numbers_and_stay_in_the_url(make_client, trust):
 
 
 def test_bad_filter_values_are_named_not_a_server_error(make_client, trust):
+    """Every problem at once, 400, and no figures (tests/dashboards/test_filters.py has each kind)."""
     lead = signed_in(make_client, trust.lead)
-    html = page(lead, "/dashboards/?unit=abc&staff_type=wizard&module=no-such&from=yesterday&to=2026-13-01&scope=7")
-    for message in ("unit: not a unit", "staff type: &#39;wizard&#39; is not one of", "module: there is no module",
-                    "from: give a date as YYYY-MM-DD", "to: give a date as YYYY-MM-DD", "scope: not one of the views"):
-        assert message in html, message
-    assert summary(html)["People"] == "15"  # shown without them
-    html = page(lead, "/dashboards/?unit=99999&from=2026-10-01&to=2026-09-01")
-    assert "unit: there is no such unit" in html and "from: the start of the date range is after its end" in html
     with travel_to(TODAY):
-        assert lead.get("/dashboards/csv/scores.csv?from=nonsense&unit=x").status_code == 200
+        response = lead.get("/dashboards/?unit=abc&staff_type=wizard&module=no-such&from=yesterday&to=2026-13-01"
+                            "&scope=7")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    for message in ("Unit: give a unit by its number", "Staff type: &#39;wizard&#39; is not one of",
+                    "Module: there is no module", "From: &#39;yesterday&#39; is not a date",
+                    "To: 2026-13-01 is not a date", "Scope: &#39;7&#39; is not one of the views"):
+        assert message in html, message
+    assert 'class="dashboard-summary"' not in html
+    with travel_to(TODAY):
+        html = lead.get("/dashboards/?unit=99999&from=2026-10-01&to=2026-09-01").get_data(as_text=True)
+        assert "Unit: there is no unit 99999." in html and "From: 2026-10-01 is after To, 2026-09-01" in html
+        scores = lead.get("/dashboards/csv/scores.csv?from=nonsense&unit=x")
+        assert scores.status_code == 400 and scores.mimetype == "text/plain"
+        assert "From: 'nonsense' is not a date" in scores.get_data(as_text=True)
         assert lead.get("/dashboards/csv/nothing-like-this.csv").status_code == 404
 
 
@@ -495,11 +504,12 @@ def test_a_name_cannot_break_out_of_the_chart_data(make_client, trust):
     trust.oak.name = "</script><script>alert(1)</script>"
     db.session.commit()
     raw = to_json(go.Figure(go.Bar(x=["</script><!--"], y=[1])))
-    assert "<" not in raw and json.loads(raw)["data"][0]["x"] == ["</script><!--"]
+    # No < in the block, and the label is the name as plotly's text (entities it draws as the characters)
+    assert "<" not in raw and json.loads(raw)["data"][0]["x"] == ["&lt;/script&gt;&lt;!--"]
     html = page(signed_in(make_client, trust.lead))
     assert "<script>alert(1)" not in html
-    names = [n for trace in figure(html, "by-unit")["data"] for n in trace["y"]]
-    assert trust.oak.name in names  # the JSON still says exactly the name
+    names = [unescape(n) for trace in figure(html, "by-unit")["data"] for n in trace["y"]]
+    assert trust.oak.name in names  # the chart still says exactly the name
 
 
 def test_every_number_is_on_the_page_without_javascript(make_client, trust):
@@ -570,6 +580,8 @@ def test_each_page_and_csv_takes_as_many_statements_for_1000_people_as_for_10(ma
 def test_odd_unit_values_are_refused_not_a_server_error():
     from lms.dashboards.scope import Filters
 
-    for value in ("²", "9" * 40, "-1", "1 OR 1=1"):
+    for value in ("²", "9" * 40, "-1", "0", "1 OR 1=1", "2147483648"):
         filters, problems = Filters.from_args({"unit": value})
-        assert filters.unit_id is None and problems == ["unit: not a unit"], value
+        assert filters.unit_id is None and problems == [
+            "unit: give a unit by its number, a whole number from 1 to 2147483647"], value
+    assert Filters.from_args({"unit": "2147483647"}) == (Filters(unit_id=2147483647), [])

@@ -362,8 +362,9 @@ def test_date_range_and_staff_type_filters_change_the_counts(make_client, people
     assert scenario_rows(lead, f"{PAGE}?from=2026-01-01&to=2026-02-28")[LOW]["Answers"] == "1"
     assert scenario_rows(lead, f"{PAGE}?from=2026-03-11") == {}
     assert heat_rows(lead, f"{PAGE}?to=2026-03-09")[("Oakfield Primary", "4.4")] == ["fewer than 5", "", ""]
-    assert scenario_rows(lead, f"{PAGE}?module=no-such-module")[LOW]["Answers"] == "11"  # dropped, and said so
-    assert "module: there is no module" in text(lead.get(f"{PAGE}?module=no-such-module"))
+    unknown = lead.get(f"{PAGE}?module=no-such-module")  # said so, and no figures for some other selection
+    assert unknown.status_code == 400 and "Module: there is no module &#39;no-such-module&#39;." in text(unknown)
+    assert 'id="scenarios"' not in text(unknown)
 
 
 def read_csv(response) -> list[list[str]]:

@@ -197,5 +197,6 @@ def test_a_hostile_unit_name_in_chart_data_stays_text(people, make_client, conte
     client.login(ceo.email)
     body = text(client.get("/dashboards/"))
     assert name not in body
-    assert "\\u003c\\u002fscript\\u003e\\u003cscript\\u003ealert(1)" in body  # in the chart's JSON, as text
+    # In the chart's JSON as plotly's text (entities, drawn as the characters), with & < > as JSON escapes
+    assert "\\u0026lt;\\u002fscript\\u0026gt;\\u0026lt;script\\u0026gt;alert(1)" in body
     assert "&lt;/script&gt;&lt;script&gt;alert(1)" in body  # and in its table
