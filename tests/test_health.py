@@ -13,6 +13,20 @@ DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1: refused at on
 REDIS_URL = os.environ.get("LMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
+@pytest.fixture(autouse=True)
+def _limiter_left_alive():
+    """The limiter is one object per process; a test app that found Redis dead leaves it marked so.
+
+    In production a process has one app, and the mark clears when Redis answers again. Here the
+    next test's app would start with the mark set and count its limits half in the fallback and
+    half in its own storage, so the mark is cleared when the test ends.
+    """
+    yield
+    from lms.extensions import limiter
+
+    limiter._storage_dead = False
+
+
 def _app(database_url: str, storage_uri: str):
     return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "SECRET_KEY": "test-secret-key",
                        "AUDIT_KEY": "test-audit-key-" + "k" * 32, "RATELIMIT_STORAGE_URI": storage_uri,
