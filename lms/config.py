@@ -33,6 +33,9 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "lms"),  # instances sharing Redis share counts
         # Redis down: sign-in goes on, its limits counted in memory per process until Redis answers again;
         # short timeouts, so a dead Redis costs a request a fraction of a second, not a hung worker.
+        # Stated, not left to Flask-Limiter: its one limiter object takes an unset value from the last app
+        # it served, so an app made with limits off (a test server) would switch them off for every later one.
+        "RATELIMIT_ENABLED": True,
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", env == "production"),

@@ -168,3 +168,12 @@ def test_security_headers_on_pages(client):
     csp = response.headers["Content-Security-Policy"]
     assert "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_an_app_made_with_rate_limits_off_does_not_switch_them_off_for_the_next(database_url):
+    from lms.extensions import limiter
+
+    create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "SECRET_KEY": "k" * 32,
+                "RATELIMIT_ENABLED": False})
+    create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "SECRET_KEY": "k" * 32})
+    assert limiter.enabled  # Flask-Limiter's one limiter would otherwise keep the last app's "off"
