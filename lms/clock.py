@@ -8,8 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 _fixed: datetime | None = None
+# Stored times are UTC; people in the trust read them on the clocks of England.
+LONDON = ZoneInfo("Europe/London")
 
 
 def utcnow() -> datetime:
@@ -18,6 +21,16 @@ def utcnow() -> datetime:
 
 def today() -> date:
     return utcnow().date()
+
+
+def local(moment: datetime) -> datetime:
+    """A stored (UTC) moment as the trust's clocks read it."""
+    return moment.astimezone(LONDON)
+
+
+def shown_at(moment: datetime | None) -> str:
+    """A moment for a page: "7 Dec 2026, 17:05" in London time; nothing for none."""
+    return local(moment).strftime("%-d %b %Y, %H:%M") if moment else ""
 
 
 @contextmanager

@@ -21,8 +21,9 @@ from datetime import date
 
 from lms.dashboards.scope import Filters
 from lms.models import StaffType
+from lms.query_params import ID_MAX
 
-BIG = 2**31 - 1  # ids and offsets beyond this are refused before they reach the database
+BIG = ID_MAX  # ids and offsets beyond what an INTEGER column holds are refused before they reach the database
 SCOPE_MAX = 2  # at most three scopes: the trust, a unit and a team (lms.dashboards.scope.scopes_for)
 DATE_FIRST, DATE_LAST = date(2000, 1, 1), date(2099, 12, 31)
 DATE_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"  # the years DATE_FIRST..DATE_LAST

@@ -17,13 +17,12 @@ import re
 import secrets
 from collections.abc import Collection
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, contains_eager
 
 from lms.audit.log import record, record_all
-from lms.clock import add_months, utcnow
+from lms.clock import add_months, local, utcnow
 from lms.models import ApiToken, Person
 
 PREFIX = "smp_"
@@ -33,7 +32,6 @@ MONTHS_MAX = 12  # the longest a token may live: a year's figures, then make a n
 MONTH_CHOICES = (1, 3, 6, 12)
 TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often, not on every request
 REVOKE_CHUNK = 10_000  # ids per UPDATE: under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters
-LONDON = ZoneInfo("Europe/London")
 _SHAPE = re.compile(r"smp_[A-Za-z0-9_-]{43}")
 
 
@@ -61,7 +59,7 @@ def is_expired(token: ApiToken, now: datetime) -> bool:
 
 def expires_on(token: ApiToken):
     """The day the token stops working, as a person in the trust reads it (Europe/London)."""
-    return token.expires_at.astimezone(LONDON).date()
+    return local(token.expires_at).date()
 
 
 def active_count(session: Session, person: Person, now: datetime | None = None) -> int:

@@ -8,7 +8,6 @@ looking, and never commit. The words come from lms/approvals/wording.py.
 from __future__ import annotations
 
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -17,7 +16,7 @@ from lms.approvals import routing, wording
 from lms.approvals.delegation import delegations_of, stood_in_for
 from lms.approvals.moves import actions_for, requester_name_visible
 from lms.approvals.training_gate import business_use_pass, business_use_standing
-from lms.clock import today
+from lms.clock import local, today
 from lms.models import Person, Request, RequestKind, RequestState
 from lms.records.settings import RecordSettings
 
@@ -100,6 +99,5 @@ def detail_page(session: Session, person: Person, req: Request, settings: Record
 def delegate_page(session: Session, person: Person, on: date) -> dict:
     """Both lists, and when each delegation ended early as the trust's clocks read it (stored in UTC)."""
     given, taken = delegations_of(session, person, on)
-    london = ZoneInfo("Europe/London")
-    ended = {d.id: d.ended_at.astimezone(london) for d in [*given, *taken] if d.ended_at is not None}
+    ended = {d.id: local(d.ended_at) for d in [*given, *taken] if d.ended_at is not None}
     return dict(given=given, taken=taken, today=on, ended=ended)

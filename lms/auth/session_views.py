@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from flask import abort, flash, make_response, redirect, render_template, url_for
 from flask_login import current_user
 
@@ -12,16 +9,10 @@ from lms.access import allowed, fetch
 from lms.auth import session_store, sessions
 from lms.auth.blueprint import bp
 from lms.auth.user_agents import describe
-from lms.clock import utcnow
+from lms.clock import shown_at, utcnow
 from lms.extensions import db
 from lms.forms import EmptyForm
 from lms.models import WebSession
-
-LONDON = ZoneInfo("Europe/London")
-
-
-def _when(moment: datetime) -> str:
-    return moment.astimezone(LONDON).strftime("%-d %b %Y, %H:%M")
 
 
 @bp.get("/account/sessions")
@@ -29,7 +20,7 @@ def _when(moment: datetime) -> str:
 def sessions_page():
     here = sessions.current_id()
     rows = session_store.list_for(db.session, current_user.id, utcnow(), sessions.limits())
-    listed = [{"id": r.id, "started": _when(r.created_at), "seen": _when(r.last_seen_at), "browser": describe(r.user_agent),
+    listed = [{"id": r.id, "started": shown_at(r.created_at), "seen": shown_at(r.last_seen_at), "browser": describe(r.user_agent),
                "address": r.address or "Not known", "here": r.id == here}
               for r in sorted(rows, key=lambda r: r.id != here)]  # this browser first, then the most recently seen
     response = make_response(render_template("auth/sessions.html", sessions=listed,

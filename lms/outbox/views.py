@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, url_for
 
 from lms.access import allowed, fetch
 from lms.audit import record_request
-from lms.clock import utcnow
+from lms.clock import shown_at, utcnow
 from lms.extensions import db
 from lms.forms import EmptyForm
 from lms.models.outbox import OutboxMessage, OutboxState
 from lms.outbox import queue
 from lms.outbox.blueprint import bp
-
-LONDON = ZoneInfo("Europe/London")
-
-
-def _when(moment: datetime | None) -> str:
-    return moment.astimezone(LONDON).strftime("%-d %b %Y, %H:%M") if moment else ""
 
 
 def _age(since: datetime | None, now: datetime) -> str:
@@ -42,10 +35,10 @@ def index():
     now = utcnow()
     waiting = queue.backlog(db.session)
     dead = [{"id": m.id, "to": ", ".join(m.recipients), "subject": m.subject or "Password link",
-             "attempts": m.attempts, "error": m.last_error or "", "when": _when(m.last_attempt_at)}
+             "attempts": m.attempts, "error": m.last_error or "", "when": shown_at(m.last_attempt_at)}
             for m in queue.dead_letters(db.session)]
     return render_template("outbox/index.html", backlog=waiting, oldest=_age(waiting.oldest_queued_at, now),
-                           oldest_at=_when(waiting.oldest_queued_at), dead=dead, form=EmptyForm())
+                           oldest_at=shown_at(waiting.oldest_queued_at), dead=dead, form=EmptyForm())
 
 
 def _retried(ids: list[int]) -> None:
