@@ -66,6 +66,9 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     mail.init_app(app)
     login_manager.init_app(app)
+    from lms.sso import client as sso_client
+
+    sso_client.init_app(app)  # one client per configured provider (SSO_PROVIDERS); none by default
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
     # Off: "strong" ties the cookie to X-Forwarded-For, which any client can send. The session's row on the
@@ -95,7 +98,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 # their routes to it. Importing them is the only reason to import a view module.
 BLUEPRINTS: tuple[tuple[str, str, str | None, tuple[str, ...]], ...] = (
     # (blueprint module, attribute, URL prefix, view modules that add its routes)
-    ("lms.auth.blueprint", "bp", None, ("lms.auth.views", "lms.auth.session_views")),
+    ("lms.auth.blueprint", "bp", None,
+     ("lms.auth.views", "lms.auth.session_views", "lms.auth.sso_views", "lms.auth.two_factor_views")),
     ("lms.certificates.blueprint", "bp", None, ("lms.certificates.views",)),
     ("lms.training.blueprint", "bp", None, ("lms.training.views",)),
     ("lms.dashboards.blueprint", "bp", "/dashboards",

@@ -92,7 +92,47 @@ def from_environment(instance_path: str) -> dict:
         "API_TOKEN_MONTHS": int(os.environ.get("API_TOKEN_MONTHS", "12")),
         # The trust's name: shown to people, and refused inside passwords.
         "TRUST_NAME": os.environ.get("TRUST_NAME", "The Trust"),
+        # Single sign-on (lms/sso, docs/sso.md): none by default, so `make run` signs in with passwords.
+        "SSO_PROVIDERS": sso_providers(os.environ),
+        # Email domains whose people must use their school account: no password sign-in, no reset emails.
+        "SSO_ONLY_DOMAINS": _domains(os.environ.get("SSO_ONLY_DOMAINS", "")),
     }
+
+
+def _list(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _domains(value: str) -> tuple[str, ...]:
+    return tuple(domain.lower().lstrip("@") for domain in _list(value))
+
+
+def sso_providers(environ) -> tuple[dict, ...]:
+    """SSO_PROVIDERS=microsoft,google and SSO_<ID>_ISSUER, _CLIENT_ID, _CLIENT_SECRET, _LABEL, _TENANTS, _DOMAINS.
+
+    A provider named in SSO_PROVIDERS without its issuer, client id or secret stops the app
+    starting, naming the missing variable: a half-configured button would only fail at sign-in.
+    """
+    providers = []
+    for provider_id in _list(environ.get("SSO_PROVIDERS", "")):
+        if not provider_id.isascii() or not provider_id.replace("-", "").isalnum() or len(provider_id) > 32:
+            raise RuntimeError(f"SSO_PROVIDERS: {provider_id!r} is not a provider id (letters, digits and -, "
+                               "at most 32 characters, for example microsoft).")
+        prefix = f"SSO_{provider_id.upper().replace('-', '_')}_"
+        missing = [prefix + name for name in ("ISSUER", "CLIENT_ID", "CLIENT_SECRET") if not environ.get(prefix + name)]
+        if missing:
+            raise RuntimeError(f"SSO_PROVIDERS names {provider_id}, but {', '.join(missing)} "
+                               f"{'is' if len(missing) == 1 else 'are'} not set (docs/sso.md).")
+        providers.append({
+            "id": provider_id.lower(),
+            "issuer": environ[prefix + "ISSUER"].rstrip("/"),
+            "client_id": environ[prefix + "CLIENT_ID"],
+            "client_secret": environ[prefix + "CLIENT_SECRET"],
+            "label": environ.get(prefix + "LABEL") or provider_id.capitalize(),
+            "tenants": _list(environ.get(prefix + "TENANTS", "")),
+            "domains": _domains(environ.get(prefix + "DOMAINS", "")),
+        })
+    return tuple(providers)
 
 
 def normalise_database_url(url: str) -> str:

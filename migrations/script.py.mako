@@ -7,7 +7,7 @@ Create Date: ${create_date}
 """
 from alembic import op
 import sqlalchemy as sa
-import lms.models.types  # noqa: F401 - custom column types used by autogenerate
+import lms.models.column_types  # noqa: F401 - custom column types used by autogenerate
 
 ${imports if imports else ""}
 

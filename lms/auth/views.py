@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from lms.access import allowed
 from lms.audit import record_request
-from lms.auth import session_store, sessions
+from lms.auth import session_store, sessions, two_factor
 from lms.auth.blueprint import bp
 from lms.auth.forms import ChangePasswordForm, LoginForm, NewPasswordForm, ResetRequestForm
 from lms.auth.passwords import verify_password
@@ -24,6 +24,7 @@ from lms.auth.tokens import read_reset_token
 from lms.extensions import db, limiter
 from lms.outbox.queue import enqueue_password_reset
 from lms.people.directory import normalise_email
+from lms.sso import providers
 
 bp.before_app_request(sessions.check_session)  # every page, every blueprint: the server's row decides (sessions.py)
 
@@ -32,6 +33,14 @@ BAD_SIGN_IN = "That email address and password do not match an account."
 TOO_MANY_FROM_ADDRESS = "Too many sign-in attempts from your network. Wait a minute and try again."
 TOO_MANY_FOR_ACCOUNT = "Too many failed sign-ins with this email address. Wait 15 minutes and try again."
 TOO_MANY_RESETS = "Too many requests to set a password. Wait an hour and try again."
+
+
+def use_school_account(email: str) -> str:
+    """What someone in an SSO_ONLY_DOMAINS domain is told instead of signing in or resetting with a password."""
+    buttons = " or ".join(f"“Sign in with {provider.label}”" for provider in providers.configured())
+    how = f"use {buttons} above" if buttons else "use your school account"
+    return (f"Staff with an address at {providers.email_domain(email)} sign in with their school account, "
+            f"not a password: {how}.")
 
 
 def safe_next(target: str | None) -> str:
@@ -58,7 +67,7 @@ def _refused_sign_in(message: str):
     def respond(_limit):
         form = LoginForm()
         form.form_errors.append(message)
-        return make_response(render_template("auth/login.html", form=form), 429)
+        return make_response(render_template("auth/login.html", form=form, providers=providers.configured()), 429)
     return respond
 
 
@@ -76,7 +85,11 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("training.index"))
     form = LoginForm()
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if valid and providers.sso_only(form.email.data):
+        # Said of the domain, whoever typed it: it tells nothing about whether the account exists.
+        form.email.errors = [*form.email.errors, use_school_account(form.email.data)]
+    elif valid:
         result = check_sign_in(db.session, form.email.data, form.password.data)
         if result.person is None:
             g.auth_failed = True
@@ -86,12 +99,16 @@ def login():
             form.form_errors.append(BAD_SIGN_IN)
         else:
             person = result.person
+            if two_factor.required_for(person):
+                # Not signed in yet: the last sign-in time and any rehash wait until the code is given.
+                db.session.rollback()
+                return two_factor.begin(person, safe_next(request.args.get("next")))
             session_id = sessions.start(person)  # a fresh session, and its row on the server
             record_request("sign_in", actor_id=person.id, subject_id=person.id, object_type="web_session",
                            object_id=session_id, detail={"method": "password"})
             db.session.commit()
             return redirect(safe_next(request.args.get("next")))
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form, providers=providers.configured())
 
 
 @bp.post("/logout")
@@ -121,7 +138,10 @@ def _send_reset_link(email: str) -> None:
 @limiter.limit("5 per hour", methods=["POST"], key_func=_typed_email("reset"), on_breach=_refused_reset)
 def reset_request():
     form = ResetRequestForm()
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if valid and providers.sso_only(form.email.data):
+        form.email.errors = [*form.email.errors, use_school_account(form.email.data)]  # and no email is sent
+    elif valid:
         email = normalise_email(form.email.data)
         _send_reset_link(email)
         db.session.commit()

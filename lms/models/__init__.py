@@ -19,6 +19,7 @@ from lms.models.rollups import (
     TrustScoreCount,
 )
 from lms.models.sessions import WebSession
+from lms.models.sso import SsoLink
 from lms.models.training import (
     Answer,
     Attempt,
@@ -29,8 +30,12 @@ from lms.models.training import (
     Outcome,
     ReminderLog,
 )
+from lms.models.two_factor import RecoveryCode, TwoFactorSecret
 
 __all__ = [
+    "RecoveryCode",
+    "SsoLink",
+    "TwoFactorSecret",
     "ApiToken",
     "Answer",
     "AuditEvent",

@@ -1,0 +1,1 @@
+"""PLACEHOLDER for the two-factor pages of issue 16."""

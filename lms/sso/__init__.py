@@ -1,0 +1,1 @@
+"""Single sign-on with a school's Microsoft 365 (Entra ID) or Google Workspace account (issue 16)."""
