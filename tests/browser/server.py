@@ -7,6 +7,7 @@ database (for example, which scenario an attempt drew) through `server.app.app_c
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -20,13 +21,16 @@ from tests.conftest import SCENARIOS
 
 
 class LiveServer:
-    def __init__(self, database: Path, prepare: Callable[[Flask], None]) -> None:
+    def __init__(self, database: Path, prepare: Callable[[Flask], None], *, port: int = 0,
+                 config: dict | None = None) -> None:
+        """`port`: 0 for any free one; a test that must know the address first (a redirect URI) picks it."""
         self.app = create_app({
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
             "SECRET_KEY": "browser-test-secret-key-not-for-production",
             "AUDIT_KEY": "browser-test-audit-key-not-for-production",
             "SCENARIOS_DIR": str(SCENARIOS),
             "MAIL_SERVER": "",  # mail is logged, never sent
+            **(config or {}),
         })
         with self.app.app_context():
             from flask_migrate import upgrade
@@ -36,10 +40,16 @@ class LiveServer:
             db.session.remove()
         # Not TESTING: a server error must reach the app's own error page, as in production.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns a failure's output
-        self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self._server = make_server("127.0.0.1", port, self.app, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self.app.config["APP_BASE_URL"] = self.url
         self._thread = threading.Thread(target=self._server.serve_forever, name="live-server", daemon=True)
+
+    @staticmethod
+    def free_port() -> int:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return sock.getsockname()[1]
 
     def __enter__(self) -> LiveServer:
         self._thread.start()

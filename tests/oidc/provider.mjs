@@ -100,6 +100,14 @@ const provider = new Provider(issuer, {
 });
 provider.proxy = false;
 
+// The provider's quick-start pages link a web font from Google; nothing here may reach the internet.
+provider.use(async (ctx, next) => {
+  await next();
+  if (typeof ctx.body === 'string' && ctx.body.includes('fonts.googleapis.com')) {
+    ctx.body = ctx.body.replace(/@import url\(https:\/\/fonts\.googleapis\.com[^)]*\);/g, '');
+  }
+});
+
 // The attacker on the wire: changes the token endpoint's answer after the provider made it.
 provider.use(async (ctx, next) => {
   await next();
@@ -121,6 +129,10 @@ server.on('request', (req, res) => {
       attack = JSON.parse(body).mode;
       res.writeHead(204).end();
     });
+    return;
+  }
+  if (req.url === '/favicon.ico') { // asked for by the browser on the provider's pages
+    res.writeHead(204).end();
     return;
   }
   if (!req.url.startsWith(`${mount}/`)) {
