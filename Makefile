@@ -8,7 +8,7 @@ FLASK   = $(BIN)/flask --app wsgi
 # Links in emails and on certificates, and the address `demo seed` prints, follow where `make run` serves.
 export APP_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test lint setup bench
+.PHONY: run test lint setup bench sso-demo
 
 $(VENV)/.run-deps: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,3 +59,7 @@ lint: $(VENV)/.test-deps
 bench: $(VENV)/.run-deps bench/requirements.txt
 	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
 	$(BIN)/python -m bench.run_all $(BENCH_ARGS)
+
+## Try single sign-on by hand (docs/sso.md): a local test OpenID Provider with every demo person; prints how to run the app with it.
+sso-demo: $(VENV)/.run-deps node_modules/.installed
+	$(BIN)/python -m tests.oidc.demo

@@ -213,6 +213,7 @@ def register(app: Flask) -> None:
     from lms.audit.cli import audit
     from lms.outbox.cli import mail as mail_commands
     from lms.people.cli import people, staff
+    from lms.sso.cli import sso
 
     app.cli.add_command(scenarios)
     app.cli.add_command(demo)
@@ -224,3 +225,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(audit)
     app.cli.add_command(people)
     app.cli.add_command(mail_commands)
+    app.cli.add_command(sso)

@@ -23,7 +23,18 @@ from sqlalchemy.orm import Session
 
 from lms.audit import record
 from lms.clock import add_months
-from lms.models import ApiToken, Attempt, Contest, Person, PersonRole, Request, RequestEvent
+from lms.models import (
+    ApiToken,
+    Attempt,
+    Contest,
+    Person,
+    PersonRole,
+    RecoveryCode,
+    Request,
+    RequestEvent,
+    SsoLink,
+    TwoFactorSecret,
+)
 from lms.people.batches import chunks
 
 REMOVED = "Removed"
@@ -134,8 +145,10 @@ def anonymise(session: Session, today: date, now: datetime, months: int, *, dry_
         ).execution_options(synchronize_session=False))
         session.execute(delete(PersonRole).where(_leavers(PersonRole, "person_id", chunk))
                         .execution_options(synchronize_session=False))
-        session.execute(delete(ApiToken).where(_leavers(ApiToken, "person_id", chunk))
-                        .execution_options(synchronize_session=False))
+        # Ways of signing in go too: a provider's subject id identifies the person as surely as the email did.
+        for model in (ApiToken, SsoLink, TwoFactorSecret, RecoveryCode):
+            session.execute(delete(model).where(_leavers(model, "person_id", chunk))
+                            .execution_options(synchronize_session=False))
         session.execute(update(Attempt).where(_leavers(Attempt, "person_id", chunk))
                         .values(certificate_code=None).execution_options(synchronize_session=False))
         session.execute(update(Contest).where(_leavers(Contest, "person_id", chunk)).values(reason="")

@@ -54,3 +54,15 @@ def match(session: Session, provider_id: str, identity: Identity) -> Match:
     except IntegrityError:
         return Match(None, "linked_elsewhere", known_id=person.id)
     return Match(person, linked_now=True)
+
+
+def links_of(session: Session, person: Person) -> list[SsoLink]:
+    return list(session.scalars(select(SsoLink).where(SsoLink.person_id == person.id).order_by(SsoLink.provider)))
+
+
+def unlink(session: Session, person: Person, provider_id: str | None = None) -> list[SsoLink]:
+    """Forget the person's provider accounts (one provider, or all): their next sign-in links afresh. The caller commits."""
+    removed = [link for link in links_of(session, person) if provider_id in (None, link.provider)]
+    for link in removed:
+        session.delete(link)
+    return removed

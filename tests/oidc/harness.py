@@ -21,7 +21,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-import pytest
 import requests
 
 from lms.config import PROJECT_ROOT
@@ -35,6 +34,8 @@ CLIENT_SECRET = "a-client-secret-for-tests-only"
 
 
 def need_provider() -> None:
+    import pytest  # only the tests need it; `make sso-demo` runs without the test tools
+
     problem = None
     if shutil.which("node") is None:
         problem = "Node.js is not installed (Debian's nodejs package)"
@@ -48,13 +49,14 @@ def need_provider() -> None:
 
 
 class OpenIdProvider:
-    def __init__(self, profile: str, redirect_uris: list[str], accounts: dict, client_id: str = "lms") -> None:
+    def __init__(self, profile: str, redirect_uris: list[str], accounts: dict, client_id: str = "lms",
+                 port: int = 0) -> None:
         need_provider()
         self.profile, self.client_id, self.client_secret = profile, client_id, CLIENT_SECRET
         self._folder = Path(tempfile.mkdtemp(prefix=f"oidc-{profile}-"))
         self.accounts_file = self._folder / "accounts.json"
         self.set_accounts(accounts)
-        config = {"profile": profile, "host": "localhost", "port": 0, "tenant": TENANT,
+        config = {"profile": profile, "host": "localhost", "port": port, "tenant": TENANT,
                   "accounts": str(self.accounts_file),
                   "clients": [{"client_id": client_id, "client_secret": CLIENT_SECRET, "redirect_uris": redirect_uris}]}
         (self._folder / "config.json").write_text(json.dumps(config))

@@ -23,10 +23,13 @@ from lms.models import (
     Contest,
     ModuleProgress,
     Person,
+    RecoveryCode,
     Request,
     RequestEvent,
     Role,
+    SsoLink,
     StaffType,
+    TwoFactorSecret,
 )
 from lms.records.settings import RecordSettings
 from lms.training import service as training
@@ -68,6 +71,11 @@ def world(people, content, make_client):
     approvals.decline(db.session, request, w.head, "Declined: use the main account")
     w.old_request = request.id
     tokens.create_token(db.session, w.old, "Old token")
+    for person in (w.old, w.recent):  # ways of signing in: a school account, an authenticator app
+        db.session.add_all([SsoLink(person_id=person.id, provider="microsoft", subject=f"oid-{person.id}",
+                                    email_at_link=person.email),
+                            RecoveryCode(person_id=person.id, code_hash="0" * 64)])
+        db.session.merge(TwoFactorSecret(person_id=person.id, secret="JBSWY3DPEHPK3PXP"))  # one each, set up or not
     db.session.commit()
     left(w.old, 80)
     left(w.recent, 10)
@@ -115,7 +123,10 @@ def test_a_leaver_past_the_period_is_anonymised_and_the_figures_do_not_change(ap
     assert old.password_hash is None and old.anonymised_at is not None and old.role_set == frozenset()
     assert (old.unit_id, old.staff_type) == (world.head.unit_id, StaffType.volunteer)  # what aggregates group by
     assert db.session.get(Person, world.report.id).line_manager_id is None
-    assert db.session.scalar(select(func.count()).select_from(ApiToken).where(ApiToken.person_id == old.id)) == 0
+    for model in (ApiToken, SsoLink, TwoFactorSecret, RecoveryCode):
+        assert db.session.scalar(select(func.count()).select_from(model).where(model.person_id == old.id)) == 0, model
+        assert db.session.scalar(select(func.count()).select_from(model).where(model.person_id == world.recent.id)) \
+            == (0 if model is ApiToken else 1), model
     assert [c.reason for c in db.session.scalars(select(Contest).where(Contest.person_id == old.id))] == [""]
     request = db.session.get(Request, world.old_request)
     assert (request.purpose, request.accounts, request.platforms) == ("", "", ["instagram"])
