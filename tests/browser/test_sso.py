@@ -11,13 +11,14 @@ import pytest
 
 from tests.browser.conftest import _demo_trust
 from tests.browser.server import LiveServer
-from tests.oidc.harness import TENANT, OpenIdProvider
+from tests.oidc.harness import TENANT, OpenIdProvider, need_provider
 
 TEACHER = "joanna.shah@oakfield.example.org"  # a demo teacher (lms/demo.py)
 
 
 @pytest.fixture(scope="module")
 def sso_site(chromium, tmp_path_factory):
+    need_provider()
     port = LiveServer.free_port()
     accounts = {
         "joanna": {"tid": TENANT, "oid": "oid-joanna", "email": TEACHER, "preferred_username": TEACHER},

@@ -33,14 +33,20 @@ OTHER_TENANT = "0b9d4e6f-1a2c-4e8b-b3d5-7f9a1c2e4d6b"  # another organisation's
 CLIENT_SECRET = "a-client-secret-for-tests-only"
 
 
+def missing() -> str | None:
+    """What is missing to run the provider, or None."""
+    if shutil.which("node") is None:
+        return "Node.js is not installed (Debian's nodejs package)"
+    if not PACKAGE.exists():
+        return "the npm package oidc-provider is not installed (npm ci, as `make test` runs)"
+    return None
+
+
 def need_provider() -> None:
+    """For a fixture: skip without Node or the package, saying why, but fail with CI=true."""
     import pytest  # only the tests need it; `make sso-demo` runs without the test tools
 
-    problem = None
-    if shutil.which("node") is None:
-        problem = "Node.js is not installed (Debian's nodejs package)"
-    elif not PACKAGE.exists():
-        problem = "the npm package oidc-provider is not installed (npm ci, as `make test` runs)"
+    problem = missing()
     if problem:
         if IN_CI:
             pytest.fail(f"CI=true but {problem}: the single sign-on tests need a real OpenID Provider",
@@ -51,7 +57,9 @@ def need_provider() -> None:
 class OpenIdProvider:
     def __init__(self, profile: str, redirect_uris: list[str], accounts: dict, client_id: str = "lms",
                  port: int = 0) -> None:
-        need_provider()
+        problem = missing()
+        if problem:
+            raise RuntimeError(problem)
         self.profile, self.client_id, self.client_secret = profile, client_id, CLIENT_SECRET
         self._folder = Path(tempfile.mkdtemp(prefix=f"oidc-{profile}-"))
         self.accounts_file = self._folder / "accounts.json"

@@ -12,7 +12,7 @@ import pytest
 from lms import create_app
 from lms.extensions import db
 from tests.conftest import SCENARIOS, _empty_tables
-from tests.oidc.harness import OTHER_TENANT, TENANT, OpenIdProvider
+from tests.oidc.harness import OTHER_TENANT, TENANT, OpenIdProvider, need_provider
 
 APP_BASE_URL = "http://127.0.0.1:5000"
 OAK, RIVER = "oak.example.org", "river.example.org"
@@ -44,6 +44,7 @@ def _callback(provider_id: str) -> str:
 
 @pytest.fixture(scope="session")
 def entra():
+    need_provider()
     provider = OpenIdProvider("entra", [_callback("microsoft")], ENTRA_ACCOUNTS)
     yield provider
     provider.close()
@@ -51,6 +52,7 @@ def entra():
 
 @pytest.fixture(scope="session")
 def google():
+    need_provider()
     provider = OpenIdProvider("google", [_callback("google")], GOOGLE_ACCOUNTS)
     yield provider
     provider.close()
