@@ -49,6 +49,14 @@ def sees_trust(person: Person) -> bool:
     return person.active and bool(person.role_set & TRUST_WIDE)
 
 
+PRIVILEGED = frozenset({Role.admin, Role.trust_lead, Role.ceo})
+
+
+def needs_second_factor(person: Person) -> bool:
+    """Admins, trust leads and the CEO who sign in with a password also give a code from an app (issue 16)."""
+    return person.active and bool(person.role_set & PRIVILEGED)
+
+
 def sees_unit(person: Person) -> bool:
     """A headteacher sees their own unit (team view, dashboards, API, register)."""
     return person.active and person.has_role(Role.headteacher)

@@ -112,9 +112,10 @@ def demo_logins(session: Session) -> list[tuple[str, str]]:
         ("Line manager (deputy head), Oakfield", "oakfield:deputy"),
         ("Headteacher, Oakfield", "oakfield:head"),
         ("Headteacher, Riverside", "riverside:head"),
-        ("CEO, Central Team", "central:ceo"),
-        ("Trust training lead", "central:lead"),
-        ("Admin (data and systems)", "central:sysadmin"),
+        # These three also give a code from an authenticator app, set up at their first sign-in (lms/auth/two_factor.py).
+        ("CEO, Central Team + app code", "central:ceo"),
+        ("Trust training lead + app code", "central:lead"),
+        ("Admin (data and systems) + app code", "central:sysadmin"),
     ]
     by_key = {p["key"]: p["email"] for p in _people_plan()}
     return [(label, by_key[key]) for label, key in wanted]

@@ -14,7 +14,7 @@ from flask_login import current_user
 from lms.audit import record_request
 from lms.auth import sessions
 from lms.auth.blueprint import bp
-from lms.auth.views import safe_next
+from lms.auth.redirects import safe_next
 from lms.clock import utcnow
 from lms.extensions import db, limiter
 from lms.sso import client, providers

@@ -1,5 +1,4 @@
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import (
     current_app,
@@ -19,6 +18,7 @@ from lms.auth import session_store, sessions, two_factor
 from lms.auth.blueprint import bp
 from lms.auth.forms import ChangePasswordForm, LoginForm, NewPasswordForm, ResetRequestForm
 from lms.auth.passwords import verify_password
+from lms.auth.redirects import safe_next
 from lms.auth.service import check_sign_in, set_password
 from lms.auth.tokens import read_reset_token
 from lms.extensions import db, limiter
@@ -41,16 +41,6 @@ def use_school_account(email: str) -> str:
     how = f"use {buttons} above" if buttons else "use your school account"
     return (f"Staff with an address at {providers.email_domain(email)} sign in with their school account, "
             f"not a password: {how}.")
-
-
-def safe_next(target: str | None) -> str:
-    """Only same-site paths; anything else goes to the home page."""
-    if not target:
-        return url_for("training.index")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return url_for("training.index")
-    return target
 
 
 def _typed_email(prefix: str):

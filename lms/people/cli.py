@@ -51,7 +51,7 @@ def staff_import(path: Path, full: bool) -> None:
         click.echo(line)
 
 
-people = click.Group("people", help="Personal data: retention of leavers' records.")
+people = click.Group("people", help="Personal data: retention of leavers' records; resetting two-factor sign-in.")
 
 
 @people.command("retention")
@@ -68,3 +68,31 @@ def people_retention(months: int | None, dry_run: bool) -> None:
         db.session.commit()
     for line in report.lines():
         click.echo(line)
+
+
+@people.command("reset-two-factor")
+@click.argument("email")
+def people_reset_two_factor(email: str) -> None:
+    """Forget someone's authenticator app and recovery codes (a lost phone): they set up again at their next sign-in.
+
+    Check first that the request really comes from the person: whoever next signs in with their
+    password sets up the new app.
+    """
+    from lms.audit import record
+    from lms.auth import two_factor
+    from lms.people.directory import find_by_email
+
+    person = find_by_email(db.session, email)
+    if person is None:
+        click.echo(f"error: no account has the email address {email.strip()}; nothing was changed.", err=True)
+        raise SystemExit(1)
+    had_app, codes = two_factor.reset(db.session, person.id)
+    if not had_app and not codes:
+        db.session.rollback()
+        click.echo(f"{person.email} has no authenticator app or recovery codes set up; nothing was changed.")
+        return
+    record(db.session, "two_factor_reset", subject_id=person.id,
+           detail={"how": "cli", "had_app": had_app, "recovery_codes": codes})
+    db.session.commit()
+    click.echo(f"Two-factor sign-in reset for {person.email}: the app and {codes} recovery code(s) no longer work. "
+               "They set up an authenticator app again the next time they sign in with their password.")

@@ -48,6 +48,9 @@ ANONYMISED: dict[str, dict[str, str]] = {
     "api_tokens": {"person_id": "deleted"},
     "attempts": {"person_id": "certificate code cleared; scores stay for the dashboards"},
     "contests": {"person_id": "reason blanked"},
+    "sso_links": {"person_id": "deleted: a provider's subject id identifies the person"},
+    "two_factor_secrets": {"person_id": "deleted"},
+    "recovery_codes": {"person_id": "deleted"},
     "requests": {"requester_id": "free text blanked (REQUEST_TEXT)"},
     "request_events": {"actor_id": "notes blanked (so are the notes on the leaver's own requests)"},
 }

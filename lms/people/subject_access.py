@@ -84,6 +84,11 @@ COVERED: dict[str, tuple[str, ...]] = {
 # Columns referring to a person that the export does not search by, and why the rows they would
 # find are not this person's to receive.
 NOT_SEARCHED: dict[str, dict[str, str]] = {
+    "sso_links": {"person_id": "which school account signs them in: shown by `flask sso links`; each link and "
+                               "sign-in is in the audit events"},
+    "two_factor_secrets": {"person_id": "a sign-in secret, like the password hash; set-up and resets are in the audit "
+                                        "events"},
+    "recovery_codes": {"person_id": "sign-in secrets, stored only as hashes"},
     "web_sessions": {"person_id": "live sign-ins only (at most SESSION_MAX_HOURS old), shown to the person at "
                                   "/account/sessions; each sign-in and end is in the audit events"},
     "people": {"line_manager_id": "their own manager is in the profile; the people they manage are others' records"},

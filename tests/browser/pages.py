@@ -15,8 +15,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyotp
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Download, Locator, Page, Response
+
+from lms.clock import utcnow
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 DESKTOP = {"width": 1280, "height": 800}
@@ -49,6 +52,39 @@ _CHARTS_FIT = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).
   const svg = plot.querySelector('.main-svg');
   return svg && svg.getBoundingClientRect().width <= plot.getBoundingClientRect().width + 1;
 })"""
+
+
+@dataclass
+class Authenticator:
+    """A person's authenticator app, as the browser tests set it up: the key read off the set-up page,
+    the recovery codes shown once, and the last 30-second step whose code was typed (never typed twice)."""
+
+    key: str
+    recovery_codes: list[str]
+    last_step: int
+
+    def next_code(self) -> str | None:
+        """The code for now or the next step (the server allows one either side), whichever is not taken yet."""
+        totp = pyotp.TOTP(self.key)
+        now = totp.timecode(utcnow())
+        step = next((s for s in (now, now + 1) if s > self.last_step), None)
+        if step is None:
+            return None
+        self.last_step = step
+        return totp.generate_otp(step)
+
+    def wait_for_code(self) -> str:
+        """The next code not typed yet, waiting for the next 30-second step when both allowed are taken."""
+        code = self.next_code()
+        while code is None:
+            time.sleep(1)
+            code = self.next_code()
+        return code
+
+
+# Set up by Tab.sign_in, by (site address, email): one site's database lives as long as the session.
+AUTHENTICATORS: dict[tuple[str, str], Authenticator] = {}
+CODE_LABEL = "6-digit code from your authenticator app"
 
 
 @dataclass
@@ -202,12 +238,41 @@ class Tab:
         return self.page.get_by_role("link", name=name, exact=True)
 
     def sign_in(self, email: str, password: str = PASSWORD) -> None:
-        if "/login" not in self.page.url:
+        """Sign in with the form; an admin, trust lead or CEO also sets up their app or types its code."""
+        if not re.search(r"/login($|\?)", self.page.url):
             self.goto("/login")
         self.page.get_by_label("Email address", exact=True).fill(email)
         self.page.get_by_label("Password", exact=True).fill(password)
         self.follow(self.button("Sign in"))
+        if "/login/code/setup" in self.page.url:
+            self.set_up_authenticator(email)
+        elif "/login/code" in self.page.url:
+            self.give_code(email)
         assert "/login" not in self.page.url, f"{email} could not sign in"
+
+    def set_up_authenticator(self, email: str) -> Authenticator:
+        """On the set-up page: read the key as a person types it into an app, confirm it, keep the recovery codes."""
+        key = self.page.locator("#two-factor-secret").inner_text().replace(" ", "")
+        app = Authenticator(key, [], -1)
+        self.page.get_by_label(CODE_LABEL, exact=True).fill(app.next_code())
+        self.follow(self.button("Confirm and sign in"))
+        app.recovery_codes = self.page.locator("main ol code").all_inner_texts()
+        assert len(app.recovery_codes) == 10, self.text()
+        AUTHENTICATORS[(self.base_url, email.lower())] = app
+        self.follow(self.link("I have saved these codes"))
+        return app
+
+    def give_code(self, email: str) -> None:
+        """On the code page: the app's code, or (two sign-ins within 30 seconds already) a saved recovery code."""
+        app = AUTHENTICATORS.get((self.base_url, email.lower()))
+        assert app is not None, f"{email} has an authenticator app that Tab.sign_in did not set up"
+        code = app.next_code()
+        if code is None and app.recovery_codes:
+            self.page.get_by_label("Recovery code", exact=True).fill(app.recovery_codes.pop())
+            self.follow(self.button("Sign in with a recovery code"))
+            return
+        self.page.get_by_label(CODE_LABEL, exact=True).fill(code or app.wait_for_code())
+        self.follow(self.button("Sign in"))
 
     def download(self, target: Locator) -> tuple[str, bytes]:
         with self.page.expect_download() as info:

@@ -87,6 +87,17 @@ MATRIX: dict[str, Row] = {
     "POST /account/sessions/<int:session_id>/end": Row("/account/sessions/{staff_session}/end",
                                                        (LOGIN, MOVED, 404, 404, 404, 404, 404, 404), {}),
     "POST /account/sessions/end-others": Row("/account/sessions/end-others", (LOGIN, *each(MOVED)[1:]), {}),
+    # Two-factor sign-in: the code pages are for whoever is half signed in (anyone else is sent to sign in,
+    # or home); the account page is everyone's, and makes codes only for those with an app set up.
+    "GET /login/code": Row("/login/code", each(MOVED)),
+    "POST /login/code": Row("/login/code", each(MOVED), {"code": "123456"}),
+    "GET /login/code/setup": Row("/login/code/setup", each(MOVED)),
+    "POST /login/code/setup": Row("/login/code/setup", each(MOVED), {"code": "123456"}),
+    "GET /account/two-factor": Row("/account/two-factor", SIGNED_IN),
+    "POST /account/two-factor": Row("/account/two-factor", (LOGIN, MOVED, MOVED, MOVED, MOVED, 422, 422, 422), {}),
+    # Single sign-on: none configured here, so no provider is found, for anyone (tests/sso has them).
+    "GET /login/sso/<provider_id>": Row("/login/sso/microsoft", each(404)),
+    "GET /login/sso/<provider_id>/callback": Row("/login/sso/microsoft/callback", each(404)),
     # Notices: public, linked in every footer.
     "GET /privacy": Row("/privacy", PUBLIC),
     "GET /accessibility": Row("/accessibility", PUBLIC),
@@ -164,7 +175,7 @@ MATRIX: dict[str, Row] = {
 # Route arguments that name no one's object: content, kinds of thing, and positions within an
 # object whose id is also in the route. Any other argument (an id, a code, a token) makes the
 # route "id-bearing", and it needs OBJECT_CASES.
-NOT_OBJECTS = {"slug", "word", "chart", "action", "position", "filename"}
+NOT_OBJECTS = {"slug", "word", "chart", "action", "position", "filename", "provider_id"}  # provider_id: a configured provider
 
 
 class Case(NamedTuple):

@@ -279,6 +279,21 @@ def login_post(w: World, _field: str) -> Post:
     return Post("anonymous", "/login", signed_in)
 
 
+def two_factor_code_post(w: World, _field: str) -> Post:
+    limiter.reset()  # a wrong code counts against a limit (tests/auth/test_two_factor.py tests it)
+    return Post("admin", "/account/two-factor", stored=lambda _response: False)  # a code is never stored
+
+
+def recovery_code_post(w: World, _field: str) -> Post:
+    limiter.reset()
+    w.client("admin")  # signed in once, so the admin has an app set up and the code page is theirs
+    w.forget("anonymous")
+    half = w.client("anonymous")
+    half.post("/login", {"email": "admin@example.org", "password": PASSWORD})  # half signed in
+    half.get("/login/code")  # the code page's form token
+    return Post("anonymous", "/login/code", stored=lambda _response: False)
+
+
 def import_post(w: World, _field: str) -> Post:
     return counted(ImportRun, "admin", "/people/import", shown=lambda: [("admin", "/people/import")])
 
@@ -393,6 +408,8 @@ TARGETS: dict[str, Target] = {
                    "ends_on": (today() + 7 * DAY).isoformat()},
         delegate_post, display=None),
     "ImportForm": Target(import_valid, import_post, display=None, multipart=True),
+    "CodeForm": Target(lambda w: {"code": "000000"}, two_factor_code_post, display=None),
+    "RecoveryCodeForm": Target(lambda w: {"recovery_code": "22222-22222"}, recovery_code_post, display=None),
 }
 
 

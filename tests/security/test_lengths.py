@@ -55,6 +55,8 @@ STORED_IN: dict[str, InstrumentedAttribute | str] = {
     "MarkAnsweredForm.answered_note": RequestEvent.note,
     "CloseForm.outcome": Request.outcome,  # and the closing event's note
     "DelegateForm.email": Person.email,  # looked up, the delegate's id is stored
+    "CodeForm.code": "compared with the codes the authenticator app makes, never stored",
+    "RecoveryCodeForm.recovery_code": "compared with the SHA-256 of each recovery code, never stored",
 }
 
 
