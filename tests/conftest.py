@@ -126,13 +126,20 @@ def backend(database_url) -> str:
 
 
 @pytest.fixture
-def app(database_url):
+def app_overrides() -> dict:
+    """Settings a folder's tests add to the app's (tests/sso configures its providers here)."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, app_overrides):
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": database_url,
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
         "AUDIT_KEY": "test-audit-key-" + "k" * 32,
         "SCENARIOS_DIR": str(SCENARIOS),
+        **app_overrides,
     })
     with app.app_context():
         yield app

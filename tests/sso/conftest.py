@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import pytest
 
-from lms import create_app
-from lms.extensions import db
-from tests.conftest import SCENARIOS, _empty_tables
 from tests.oidc.harness import OTHER_TENANT, TENANT, OpenIdProvider, need_provider
 
 APP_BASE_URL = "http://127.0.0.1:5000"
@@ -71,19 +68,6 @@ def sso_settings(entra, google) -> dict:
 
 
 @pytest.fixture
-def app(database_url, sso_settings):
+def app_overrides(sso_settings) -> dict:
     """The suite's app (tests/conftest.py) with both providers configured."""
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key",
-        "AUDIT_KEY": "test-audit-key-" + "k" * 32,
-        "SCENARIOS_DIR": str(SCENARIOS),
-        **sso_settings,
-    })
-    with app.app_context():
-        yield app
-        db.session.rollback()
-        db.session.remove()
-        _empty_tables()
-        db.engine.dispose()
+    return sso_settings

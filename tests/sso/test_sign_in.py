@@ -10,26 +10,17 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from markupsafe import escape
 from sqlalchemy import func, select
 
 from lms.clock import travel_to, utcnow
 from lms.extensions import db
 from lms.models import Person, SsoLink, WebSession
-from tests.auth.helpers import committed_events
+from tests.auth.helpers import committed_events, says, text
 from tests.oidc.harness import PersonAtProvider
 from tests.sso.conftest import APP_BASE_URL, OAK, RIVER
 
 NOT_ON_LIST = ("You are signed in to Microsoft as nobody@oak.example.org, but you are not on the trust's staff "
                "list — ask your school office")
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def says(response, message: str) -> bool:
-    return str(escape(message)) in text(response)
 
 
 def authorize_url(client, provider_id: str, next_page: str | None = None) -> str:
